@@ -1,0 +1,25 @@
+"""Errors the core raises on purpose; each carries a message fit to show a person."""
+
+from __future__ import annotations
+
+__all__ = ["PaperboyError", "SourceError", "UsageError"]
+
+
+class PaperboyError(Exception):
+    """Base of every error paperboy raises deliberately."""
+
+
+class SourceError(PaperboyError):
+    """A source could not be fetched or its payload could not be read.
+
+    Always names the source, so a log line or a digest footer can say which one failed.
+    """
+
+    def __init__(self, source: str, message: str) -> None:
+        super().__init__(f"{source}: {message}")
+        self.source = source
+        self.reason = message
+
+
+class UsageError(PaperboyError):
+    """A command or argument a person typed is not valid; the message says the right usage."""

@@ -1,0 +1,207 @@
+"""The core's ports: what it needs from the outside world, as Protocols.
+
+Every port has a real in-memory or fake implementation (storage/memory.py, digest/clock.py,
+the console publisher) used by tests, the console adapter and local development.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+
+from digest.models import (
+    Channel,
+    DigestRun,
+    Interest,
+    Paper,
+    Platform,
+    SourceHealth,
+    Workspace,
+)
+
+__all__ = [
+    "ChannelRepository",
+    "Clock",
+    "Delivery",
+    "DeliveryRepository",
+    "Feedback",
+    "FeedbackRepository",
+    "FetchResult",
+    "InterestRepository",
+    "PaperRepository",
+    "PaperSource",
+    "Repository",
+    "SourceStateRepository",
+    "SummaryCache",
+    "UpsertCounts",
+    "WorkspaceRepository",
+]
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware (UTC)."""
+        ...
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FetchResult:
+    """What one fetch of a source produced.
+
+    ``status`` is ``ok``, ``not_modified`` (conditional GET said nothing changed) or ``quiet``
+    (an empty answer on a day the source is known not to publish, e.g. arXiv on Saturday).
+    """
+
+    source: str
+    papers: tuple[Paper, ...] = ()
+    status: str = "ok"
+    note: str | None = None
+
+
+class PaperSource(Protocol):
+    name: str
+
+    async def fetch(self, day: date) -> FetchResult:
+        """Fetch the papers the source lists for ``day``. Raises SourceError on failure."""
+        ...
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class UpsertCounts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __add__(self, other: UpsertCounts) -> UpsertCounts:
+        return UpsertCounts(
+            new=self.new + other.new,
+            updated=self.updated + other.updated,
+            unchanged=self.unchanged + other.unchanged,
+        )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Delivery:
+    channel_id: int
+    paper_key: str
+    run_id: int | None
+    status: str = "pending"  # pending -> sent | failed
+    message_id: str | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Feedback:
+    channel_id: int
+    paper_key: str
+    user_id: str
+    value: int  # +1 more like this, -1 less like this
+    at: datetime
+
+
+class PaperRepository(Protocol):
+    def upsert_papers(self, papers: Sequence[Paper], seen_at: datetime) -> UpsertCounts: ...
+
+    def get_paper(self, key: str) -> Paper | None:
+        """By stored key or by arXiv id (any version)."""
+        ...
+
+    def list_papers(
+        self, *, since: datetime | None = None, limit: int | None = None
+    ) -> list[Paper]:
+        """Papers first seen at or after ``since``, newest first."""
+        ...
+
+    def count_papers(self) -> int: ...
+
+
+class WorkspaceRepository(Protocol):
+    def ensure_workspace(self, platform: Platform, workspace_id: str) -> Workspace: ...
+
+    def save_workspace(self, workspace: Workspace) -> Workspace: ...
+
+
+class ChannelRepository(Protocol):
+    def ensure_channel(
+        self, platform: Platform, workspace_id: str, channel_id: str, *, name: str | None = None
+    ) -> Channel:
+        """The channel's record, created with defaults the first time it is seen."""
+        ...
+
+    def get_channel(self, channel_id: int) -> Channel | None: ...
+
+    def save_channel(self, channel: Channel) -> Channel: ...
+
+    def list_channels(self, platform: Platform | None = None) -> list[Channel]: ...
+
+
+class InterestRepository(Protocol):
+    def add_interest(self, channel_id: int, interest: Interest) -> Interest: ...
+
+    def list_interests(self, channel_id: int) -> list[Interest]:
+        """In the order they were added."""
+        ...
+
+    def remove_interest(self, channel_id: int, interest_id: int) -> bool: ...
+
+    def clear_interests(self, channel_id: int) -> int: ...
+
+
+class DeliveryRepository(Protocol):
+    def start_run(self, run: DigestRun) -> DigestRun: ...
+
+    def finish_run(self, run_id: int, *, status: str, picked: int) -> None: ...
+
+    def last_run(self, channel_id: int) -> DigestRun | None: ...
+
+    def record_deliveries(
+        self, channel_id: int, run_id: int | None, paper_keys: Sequence[str]
+    ) -> list[Delivery]:
+        """Outbox rows for papers this channel has never had; already delivered keys are skipped."""
+        ...
+
+    def delivered_keys(self, channel_id: int) -> set[str]: ...
+
+    def mark_delivery(
+        self, delivery_id: int, *, status: str, message_id: str | None = None
+    ) -> None: ...
+
+    def list_deliveries(self, channel_id: int) -> list[Delivery]: ...
+
+
+class FeedbackRepository(Protocol):
+    def record_feedback(self, feedback: Feedback) -> None:
+        """One vote per (channel, paper, user); a new vote replaces the old one."""
+        ...
+
+    def list_feedback(self, channel_id: int) -> list[Feedback]: ...
+
+
+class SummaryCache(Protocol):
+    def get_summary(self, paper_key: str, summariser: str) -> str | None: ...
+
+    def put_summary(self, paper_key: str, summariser: str, content: str, at: datetime) -> None: ...
+
+
+class SourceStateRepository(Protocol):
+    def get_source_health(self, name: str) -> SourceHealth: ...
+
+    def save_source_health(self, health: SourceHealth) -> None: ...
+
+    def list_source_health(self) -> list[SourceHealth]: ...
+
+
+class Repository(
+    PaperRepository,
+    WorkspaceRepository,
+    ChannelRepository,
+    InterestRepository,
+    DeliveryRepository,
+    FeedbackRepository,
+    SummaryCache,
+    SourceStateRepository,
+    Protocol,
+):
+    """Everything the services store, as one object (memory or SQL)."""

@@ -1,0 +1,218 @@
+"""An in-memory Repository: a real implementation for tests, the console and local runs."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Sequence
+from datetime import datetime
+
+from digest.identifiers import normalise_title, parse_arxiv_id
+from digest.models import Channel, DigestRun, Interest, Paper, Platform, SourceHealth, Workspace
+from digest.ports import Delivery, Feedback, UpsertCounts
+
+from storage.upsert import plan_upsert
+
+__all__ = ["MemoryRepository"]
+
+
+class MemoryRepository:
+    """Keeps everything in dicts. Not shared between processes; lost on exit."""
+
+    def __init__(self) -> None:
+        self._papers: dict[str, Paper] = {}
+        self._workspaces: dict[tuple[str, str], Workspace] = {}
+        self._channels: dict[int, Channel] = {}
+        self._interests: dict[int, Interest] = {}
+        self._interest_channel: dict[int, int] = {}
+        self._runs: dict[int, DigestRun] = {}
+        self._deliveries: dict[int, Delivery] = {}
+        self._feedback: dict[tuple[int, str, str], Feedback] = {}
+        self._summaries: dict[tuple[str, str], str] = {}
+        self._sources: dict[str, SourceHealth] = {}
+        self._ids = itertools.count(1)
+
+    # papers -------------------------------------------------------------------------------
+    def _find(self, paper: Paper) -> Paper | None:
+        # The same three steps as SqlRepository._find: arXiv id, then DOI, then title, never
+        # merging two records that carry different arXiv ids or different DOIs.
+        stored = list(self._papers.values())
+        if paper.arxiv_id:
+            match = next((p for p in stored if p.arxiv_id == paper.arxiv_id), None)
+            if match:
+                return match
+        candidates = [p for p in stored if not (p.arxiv_id and paper.arxiv_id)]
+        if paper.doi:
+            match = next((p for p in candidates if p.doi == paper.doi), None)
+            if match:
+                return match
+        title_key = normalise_title(paper.title)
+        return next(
+            (
+                p
+                for p in candidates
+                if not (p.doi and paper.doi) and normalise_title(p.title) == title_key
+            ),
+            None,
+        )
+
+    def upsert_papers(self, papers: Sequence[Paper], seen_at: datetime) -> UpsertCounts:
+        inserts, updates, counts = plan_upsert(papers, seen_at, self._find)
+        for paper in [*inserts, *updates]:
+            self._papers[paper.key] = paper
+        return counts
+
+    def get_paper(self, key: str) -> Paper | None:
+        if key in self._papers:
+            return self._papers[key]
+        arxiv = parse_arxiv_id(key)
+        if arxiv is None:
+            return None
+        return next((p for p in self._papers.values() if p.arxiv_id == arxiv.base), None)
+
+    def list_papers(
+        self, *, since: datetime | None = None, limit: int | None = None
+    ) -> list[Paper]:
+        papers = [
+            p
+            for p in self._papers.values()
+            if since is None or (p.first_seen and p.first_seen >= since)
+        ]
+        papers.sort(key=lambda p: (p.first_seen or datetime.min, p.key), reverse=True)
+        return papers[:limit] if limit is not None else papers
+
+    def count_papers(self) -> int:
+        return len(self._papers)
+
+    # workspaces and channels --------------------------------------------------------------
+    def ensure_workspace(self, platform: Platform, workspace_id: str) -> Workspace:
+        key = (str(platform), workspace_id)
+        if key not in self._workspaces:
+            self._workspaces[key] = Workspace(platform=platform, workspace_id=workspace_id)
+        return self._workspaces[key]
+
+    def save_workspace(self, workspace: Workspace) -> Workspace:
+        self._workspaces[(str(workspace.platform), workspace.workspace_id)] = workspace
+        return workspace
+
+    def ensure_channel(
+        self, platform: Platform, workspace_id: str, channel_id: str, *, name: str | None = None
+    ) -> Channel:
+        for channel in self._channels.values():
+            if (channel.platform, channel.workspace_id, channel.channel_id) == (
+                platform,
+                workspace_id,
+                channel_id,
+            ):
+                return channel
+        workspace = self.ensure_workspace(platform, workspace_id)
+        channel = Channel(
+            platform=platform, workspace_id=workspace_id, channel_id=channel_id, name=name
+        )
+        channel = dataclasses.replace(
+            channel,
+            id=next(self._ids),
+            schedule=dataclasses.replace(channel.schedule, timezone=workspace.timezone),
+        )
+        self._channels[channel.id] = channel  # type: ignore[index]
+        return channel
+
+    def get_channel(self, channel_id: int) -> Channel | None:
+        return self._channels.get(channel_id)
+
+    def save_channel(self, channel: Channel) -> Channel:
+        if channel.id not in self._channels:
+            raise KeyError(f"unknown channel {channel.id}")
+        self._channels[channel.id] = channel
+        return channel
+
+    def list_channels(self, platform: Platform | None = None) -> list[Channel]:
+        return [c for c in self._channels.values() if platform is None or c.platform == platform]
+
+    # interests ----------------------------------------------------------------------------
+    def add_interest(self, channel_id: int, interest: Interest) -> Interest:
+        stored = dataclasses.replace(interest, id=next(self._ids))
+        self._interests[stored.id] = stored  # type: ignore[index]
+        self._interest_channel[stored.id] = channel_id  # type: ignore[index]
+        return stored
+
+    def list_interests(self, channel_id: int) -> list[Interest]:
+        return [
+            i for iid, i in self._interests.items() if self._interest_channel[iid] == channel_id
+        ]
+
+    def remove_interest(self, channel_id: int, interest_id: int) -> bool:
+        if self._interest_channel.get(interest_id) != channel_id:
+            return False
+        del self._interests[interest_id], self._interest_channel[interest_id]
+        return True
+
+    def clear_interests(self, channel_id: int) -> int:
+        doomed = [iid for iid, cid in self._interest_channel.items() if cid == channel_id]
+        for iid in doomed:
+            del self._interests[iid], self._interest_channel[iid]
+        return len(doomed)
+
+    # runs and deliveries ------------------------------------------------------------------
+    def start_run(self, run: DigestRun) -> DigestRun:
+        stored = dataclasses.replace(run, id=next(self._ids))
+        self._runs[stored.id] = stored  # type: ignore[index]
+        return stored
+
+    def finish_run(self, run_id: int, *, status: str, picked: int) -> None:
+        self._runs[run_id] = dataclasses.replace(self._runs[run_id], status=status, picked=picked)
+
+    def last_run(self, channel_id: int) -> DigestRun | None:
+        runs = [r for r in self._runs.values() if r.channel_id == channel_id]
+        return max(runs, key=lambda r: (r.started_at, r.id or 0), default=None)
+
+    def record_deliveries(
+        self, channel_id: int, run_id: int | None, paper_keys: Sequence[str]
+    ) -> list[Delivery]:
+        already = self.delivered_keys(channel_id)
+        created: list[Delivery] = []
+        for key in dict.fromkeys(paper_keys):
+            if key in already:
+                continue
+            delivery = Delivery(
+                channel_id=channel_id, paper_key=key, run_id=run_id, id=next(self._ids)
+            )
+            self._deliveries[delivery.id] = delivery  # type: ignore[index]
+            created.append(delivery)
+        return created
+
+    def delivered_keys(self, channel_id: int) -> set[str]:
+        return {d.paper_key for d in self._deliveries.values() if d.channel_id == channel_id}
+
+    def mark_delivery(
+        self, delivery_id: int, *, status: str, message_id: str | None = None
+    ) -> None:
+        current = self._deliveries[delivery_id]
+        self._deliveries[delivery_id] = dataclasses.replace(
+            current, status=status, message_id=message_id or current.message_id
+        )
+
+    def list_deliveries(self, channel_id: int) -> list[Delivery]:
+        return [d for d in self._deliveries.values() if d.channel_id == channel_id]
+
+    # feedback, summaries, sources ---------------------------------------------------------
+    def record_feedback(self, feedback: Feedback) -> None:
+        self._feedback[(feedback.channel_id, feedback.paper_key, feedback.user_id)] = feedback
+
+    def list_feedback(self, channel_id: int) -> list[Feedback]:
+        return [f for (cid, _, _), f in self._feedback.items() if cid == channel_id]
+
+    def get_summary(self, paper_key: str, summariser: str) -> str | None:
+        return self._summaries.get((paper_key, summariser))
+
+    def put_summary(self, paper_key: str, summariser: str, content: str, at: datetime) -> None:
+        self._summaries[(paper_key, summariser)] = content
+
+    def get_source_health(self, name: str) -> SourceHealth:
+        return self._sources.get(name, SourceHealth(name=name))
+
+    def save_source_health(self, health: SourceHealth) -> None:
+        self._sources[health.name] = health
+
+    def list_source_health(self) -> list[SourceHealth]:
+        return sorted(self._sources.values(), key=lambda h: h.name)

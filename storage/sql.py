@@ -1,0 +1,400 @@
+"""The SQL Repository (SQLite or PostgreSQL) on SQLModel. One short transaction per call."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+
+from digest.identifiers import normalise_title, parse_arxiv_id
+from digest.models import Channel, DigestRun, Interest, Paper, Platform, SourceHealth, Workspace
+from digest.ports import Delivery, Feedback, UpsertCounts
+from sqlalchemy import Engine, delete, func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from storage.mapping import (
+    as_utc,
+    channel_from_row,
+    channel_to_row,
+    interest_from_row,
+    paper_from_row,
+    paper_to_row,
+    workspace_from_row,
+)
+from storage.tables import (
+    ChannelRow,
+    DeliveryRow,
+    DigestRunRow,
+    FeedbackRow,
+    InterestRow,
+    PaperRow,
+    SourceStateRow,
+    SummaryRow,
+    WorkspaceRow,
+)
+from storage.upsert import plan_upsert
+
+__all__ = ["SqlRepository"]
+
+
+class SqlRepository:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        with Session(self._engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    # papers -------------------------------------------------------------------------------
+    @staticmethod
+    def _find(session: Session, paper: Paper) -> PaperRow | None:
+        if paper.arxiv_id:
+            row = session.exec(select(PaperRow).where(PaperRow.arxiv_id == paper.arxiv_id)).first()
+            if row:
+                return row
+        query = select(PaperRow)
+        if paper.arxiv_id:
+            query = query.where(col(PaperRow.arxiv_id).is_(None))
+        if paper.doi:
+            row = session.exec(query.where(PaperRow.doi == paper.doi)).first()
+            if row:
+                return row
+            query = query.where(col(PaperRow.doi).is_(None))
+        by_title = query.where(PaperRow.title_key == normalise_title(paper.title))
+        return session.exec(by_title.order_by(PaperRow.key)).first()
+
+    def upsert_papers(self, papers: Sequence[Paper], seen_at: datetime) -> UpsertCounts:
+        try:
+            return self._upsert_once(papers, seen_at)
+        except IntegrityError:
+            # Another process stored one of these papers between our read and our write:
+            # run again, and the second pass finds it and merges.
+            return self._upsert_once(papers, seen_at)
+
+    def _upsert_once(self, papers: Sequence[Paper], seen_at: datetime) -> UpsertCounts:
+        with self._session() as session:
+            rows: dict[str, PaperRow] = {}
+
+            def find(paper: Paper) -> Paper | None:
+                row = self._find(session, paper)
+                if row is None:
+                    return None
+                rows[row.key] = row
+                return paper_from_row(row)
+
+            inserts, updates, counts = plan_upsert(papers, seen_at, find)
+            for paper in inserts:
+                session.add(paper_to_row(paper))
+            for paper in updates:
+                session.add(paper_to_row(paper, rows[paper.key]))
+        return counts
+
+    def get_paper(self, key: str) -> Paper | None:
+        with self._session() as session:
+            row = session.get(PaperRow, key)
+            if row is None and (arxiv := parse_arxiv_id(key)):
+                row = session.exec(select(PaperRow).where(PaperRow.arxiv_id == arxiv.base)).first()
+            return paper_from_row(row) if row else None
+
+    def list_papers(
+        self, *, since: datetime | None = None, limit: int | None = None
+    ) -> list[Paper]:
+        query = select(PaperRow).order_by(col(PaperRow.first_seen).desc(), col(PaperRow.key).desc())
+        if since is not None:
+            query = query.where(PaperRow.first_seen >= since)
+        if limit is not None:
+            query = query.limit(limit)
+        with self._session() as session:
+            return [paper_from_row(row) for row in session.exec(query)]
+
+    def count_papers(self) -> int:
+        with self._session() as session:
+            return session.exec(select(func.count()).select_from(PaperRow)).one()
+
+    # workspaces and channels --------------------------------------------------------------
+    def ensure_workspace(self, platform: Platform, workspace_id: str) -> Workspace:
+        with self._session() as session:
+            return workspace_from_row(self._workspace_row(session, platform, workspace_id))
+
+    @staticmethod
+    def _workspace_row(session: Session, platform: Platform, workspace_id: str) -> WorkspaceRow:
+        query = select(WorkspaceRow).where(
+            WorkspaceRow.platform == str(platform), WorkspaceRow.external_id == workspace_id
+        )
+        row = session.exec(query).first()
+        if row is None:
+            row = WorkspaceRow(platform=str(platform), external_id=workspace_id)
+            session.add(row)
+            session.flush()
+        return row
+
+    def save_workspace(self, workspace: Workspace) -> Workspace:
+        with self._session() as session:
+            row = self._workspace_row(session, workspace.platform, workspace.workspace_id)
+            row.name = workspace.name
+            row.timezone = workspace.timezone
+            row.restrict_settings = workspace.restrict_settings
+            session.add(row)
+        return workspace
+
+    def ensure_channel(
+        self, platform: Platform, workspace_id: str, channel_id: str, *, name: str | None = None
+    ) -> Channel:
+        query = select(ChannelRow).where(
+            ChannelRow.platform == str(platform),
+            ChannelRow.workspace_id == workspace_id,
+            ChannelRow.channel_id == channel_id,
+        )
+        try:
+            with self._session() as session:
+                row = session.exec(query).first()
+                if row is None:
+                    workspace = self._workspace_row(session, platform, workspace_id)
+                    row = ChannelRow(
+                        platform=str(platform),
+                        workspace_id=workspace_id,
+                        channel_id=channel_id,
+                        name=name,
+                        timezone=workspace.timezone,
+                    )
+                    session.add(row)
+                    session.flush()
+                return channel_from_row(row)
+        except IntegrityError:  # created concurrently by another replica: read theirs
+            with self._session() as session:
+                return channel_from_row(session.exec(query).one())
+
+    def get_channel(self, channel_id: int) -> Channel | None:
+        with self._session() as session:
+            row = session.get(ChannelRow, channel_id)
+            return channel_from_row(row) if row else None
+
+    def save_channel(self, channel: Channel) -> Channel:
+        with self._session() as session:
+            row = session.get(ChannelRow, channel.id)
+            if row is None:
+                raise KeyError(f"unknown channel {channel.id}")
+            session.add(channel_to_row(channel, row))
+        return channel
+
+    def list_channels(self, platform: Platform | None = None) -> list[Channel]:
+        query = select(ChannelRow).order_by(ChannelRow.id)
+        if platform is not None:
+            query = query.where(ChannelRow.platform == str(platform))
+        with self._session() as session:
+            return [channel_from_row(row) for row in session.exec(query)]
+
+    # interests ----------------------------------------------------------------------------
+    def add_interest(self, channel_id: int, interest: Interest) -> Interest:
+        with self._session() as session:
+            row = InterestRow(
+                channel_id=channel_id,
+                kind=str(interest.kind),
+                text=interest.text,
+                weight=interest.weight,
+                added_by=interest.added_by,
+                added_at=interest.added_at,
+            )
+            session.add(row)
+            session.flush()
+            return dataclasses.replace(interest, id=row.id)
+
+    def list_interests(self, channel_id: int) -> list[Interest]:
+        query = (
+            select(InterestRow).where(InterestRow.channel_id == channel_id).order_by(InterestRow.id)
+        )
+        with self._session() as session:
+            return [interest_from_row(row) for row in session.exec(query)]
+
+    def remove_interest(self, channel_id: int, interest_id: int) -> bool:
+        with self._session() as session:
+            result = session.execute(
+                delete(InterestRow).where(
+                    col(InterestRow.id) == interest_id, col(InterestRow.channel_id) == channel_id
+                )
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def clear_interests(self, channel_id: int) -> int:
+        with self._session() as session:
+            result = session.execute(
+                delete(InterestRow).where(col(InterestRow.channel_id) == channel_id)
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
+    # runs and deliveries ------------------------------------------------------------------
+    def start_run(self, run: DigestRun) -> DigestRun:
+        with self._session() as session:
+            row = DigestRunRow(
+                channel_id=run.channel_id,
+                started_at=run.started_at,
+                scanned=run.scanned,
+                picked=run.picked,
+                status=run.status,
+                failed_sources=list(run.failed_sources),
+            )
+            session.add(row)
+            session.flush()
+            return dataclasses.replace(run, id=row.id)
+
+    def finish_run(self, run_id: int, *, status: str, picked: int) -> None:
+        with self._session() as session:
+            row = session.get(DigestRunRow, run_id)
+            if row is None:
+                raise KeyError(f"unknown run {run_id}")
+            row.status, row.picked = status, picked
+            session.add(row)
+
+    def last_run(self, channel_id: int) -> DigestRun | None:
+        query = (
+            select(DigestRunRow)
+            .where(DigestRunRow.channel_id == channel_id)
+            .order_by(col(DigestRunRow.started_at).desc(), col(DigestRunRow.id).desc())
+        )
+        with self._session() as session:
+            row = session.exec(query).first()
+            if row is None:
+                return None
+            return DigestRun(
+                id=row.id,
+                channel_id=row.channel_id,
+                started_at=as_utc(row.started_at),  # type: ignore[arg-type]
+                scanned=row.scanned,
+                picked=row.picked,
+                status=row.status,
+                failed_sources=tuple(row.failed_sources),
+            )
+
+    def record_deliveries(
+        self, channel_id: int, run_id: int | None, paper_keys: Sequence[str]
+    ) -> list[Delivery]:
+        created: list[Delivery] = []
+        for key in dict.fromkeys(paper_keys):
+            # One row per transaction: the unique (channel, paper) constraint decides, so two
+            # replicas composing at once can never both record the same paper.
+            try:
+                with self._session() as session:
+                    row = DeliveryRow(channel_id=channel_id, paper_key=key, run_id=run_id)
+                    session.add(row)
+                    session.flush()
+                    created.append(_delivery(row))
+            except IntegrityError:
+                continue
+        return created
+
+    def delivered_keys(self, channel_id: int) -> set[str]:
+        query = select(DeliveryRow.paper_key).where(DeliveryRow.channel_id == channel_id)
+        with self._session() as session:
+            return set(session.exec(query))
+
+    def mark_delivery(
+        self, delivery_id: int, *, status: str, message_id: str | None = None
+    ) -> None:
+        with self._session() as session:
+            row = session.get(DeliveryRow, delivery_id)
+            if row is None:
+                raise KeyError(f"unknown delivery {delivery_id}")
+            row.status = status
+            row.message_id = message_id or row.message_id
+            session.add(row)
+
+    def list_deliveries(self, channel_id: int) -> list[Delivery]:
+        query = (
+            select(DeliveryRow).where(DeliveryRow.channel_id == channel_id).order_by(DeliveryRow.id)
+        )
+        with self._session() as session:
+            return [_delivery(row) for row in session.exec(query)]
+
+    # feedback, summaries, sources ---------------------------------------------------------
+    def record_feedback(self, feedback: Feedback) -> None:
+        query = select(FeedbackRow).where(
+            FeedbackRow.channel_id == feedback.channel_id,
+            FeedbackRow.paper_key == feedback.paper_key,
+            FeedbackRow.user_id == feedback.user_id,
+        )
+        with self._session() as session:
+            row = session.exec(query).first() or FeedbackRow(
+                channel_id=feedback.channel_id,
+                paper_key=feedback.paper_key,
+                user_id=feedback.user_id,
+                value=feedback.value,
+                at=feedback.at,
+            )
+            row.value, row.at = feedback.value, feedback.at
+            session.add(row)
+
+    def list_feedback(self, channel_id: int) -> list[Feedback]:
+        query = (
+            select(FeedbackRow).where(FeedbackRow.channel_id == channel_id).order_by(FeedbackRow.id)
+        )
+        with self._session() as session:
+            return [
+                Feedback(
+                    channel_id=row.channel_id,
+                    paper_key=row.paper_key,
+                    user_id=row.user_id,
+                    value=row.value,
+                    at=as_utc(row.at),  # type: ignore[arg-type]
+                )
+                for row in session.exec(query)
+            ]
+
+    def get_summary(self, paper_key: str, summariser: str) -> str | None:
+        with self._session() as session:
+            row = session.get(SummaryRow, (paper_key, summariser))
+            return row.content if row else None
+
+    def put_summary(self, paper_key: str, summariser: str, content: str, at: datetime) -> None:
+        with self._session() as session:
+            row = session.get(SummaryRow, (paper_key, summariser)) or SummaryRow(
+                paper_key=paper_key, summariser=summariser, content=content, created_at=at
+            )
+            row.content, row.created_at = content, at
+            session.add(row)
+
+    def get_source_health(self, name: str) -> SourceHealth:
+        with self._session() as session:
+            row = session.get(SourceStateRow, name)
+            return _health(row) if row else SourceHealth(name=name)
+
+    def save_source_health(self, health: SourceHealth) -> None:
+        with self._session() as session:
+            row = session.get(SourceStateRow, health.name) or SourceStateRow(name=health.name)
+            row.last_success = health.last_success
+            row.last_error = health.last_error
+            row.last_error_at = health.last_error_at
+            row.etag = health.etag
+            row.last_modified = health.last_modified
+            session.add(row)
+
+    def list_source_health(self) -> list[SourceHealth]:
+        with self._session() as session:
+            return [
+                _health(row)
+                for row in session.exec(select(SourceStateRow).order_by(SourceStateRow.name))
+            ]
+
+
+def _delivery(row: DeliveryRow) -> Delivery:
+    return Delivery(
+        id=row.id,
+        channel_id=row.channel_id,
+        paper_key=row.paper_key,
+        run_id=row.run_id,
+        status=row.status,
+        message_id=row.message_id,
+    )
+
+
+def _health(row: SourceStateRow) -> SourceHealth:
+    return SourceHealth(
+        name=row.name,
+        last_success=as_utc(row.last_success),
+        last_error=row.last_error,
+        last_error_at=as_utc(row.last_error_at),
+        etag=row.etag,
+        last_modified=row.last_modified,
+    )

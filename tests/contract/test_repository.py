@@ -1,0 +1,229 @@
+"""One contract suite, run against every Repository: memory, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from digest.models import DigestRun, Interest, InterestKind, Paper, Platform, Schedule, SourceHealth
+from digest.ports import Feedback, Repository, UpsertCounts
+
+T0 = datetime(2026, 6, 12, 8, 0, tzinfo=UTC)
+
+
+def arxiv_paper(arxiv_id: str, title: str, **extra: object) -> Paper:
+    return Paper(
+        id=arxiv_id,
+        arxiv_id=arxiv_id,
+        title=title,
+        abstract=f"Abstract of {title}.",
+        sources=("arxiv-rss",),
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def test_upsert_counts_new_updated_unchanged(repository: Repository) -> None:
+    first = [arxiv_paper("2401.00001", "Alpha"), arxiv_paper("2401.00002", "Beta")]
+    assert repository.upsert_papers(first, T0) == UpsertCounts(new=2)
+    assert repository.upsert_papers(first, T0 + timedelta(hours=1)) == UpsertCounts(unchanged=2)
+    voted = [dataclasses.replace(first[0], upvotes=7, sources=("hf-daily",))]
+    assert repository.upsert_papers(voted, T0) == UpsertCounts(updated=1)
+    stored = repository.get_paper("2401.00001")
+    assert stored is not None
+    assert stored.upvotes == 7
+    assert stored.sources == ("arxiv-rss", "hf-daily")
+    assert stored.first_seen == T0
+    assert repository.count_papers() == 2
+
+
+def test_paper_round_trips_every_field(repository: Repository) -> None:
+    paper = Paper(
+        id="2401.12345",
+        arxiv_id="2401.12345",
+        version=3,
+        doi="10.1000/xyz",
+        title="A Title",
+        abstract="An abstract with numbers 12.5%.",
+        authors=("Ada Lovelace", "Alan Turing"),
+        author_count=2,
+        categories=("cs.LG", "cs.AI"),
+        primary_category="cs.LG",
+        published=date(2026, 6, 1),
+        updated=datetime(2026, 6, 2, 3, 4, 5, tzinfo=UTC),
+        abs_url="https://arxiv.org/abs/2401.12345",
+        pdf_url="https://arxiv.org/pdf/2401.12345",
+        hf_url="https://huggingface.co/papers/2401.12345",
+        code_url="https://github.com/x/y",
+        project_url="https://x.github.io",
+        url="https://arxiv.org/abs/2401.12345",
+        comment="10 pages",
+        journal_ref="J. Test 1 (2026)",
+        upvotes=12,
+        num_comments=3,
+        ai_summary="It works.",
+        ai_keywords=("testing", "round trip"),
+        thumbnail="https://example.org/t.png",
+        organization="Org",
+        announce_type="new",
+        sources=("hf-daily",),
+    )
+    repository.upsert_papers([paper], T0)
+    stored = repository.get_paper("2401.12345v3")
+    assert stored == paper.replace(uid="2401.12345", first_seen=T0)
+
+
+def test_merges_title_only_record_with_arxiv_record(repository: Repository) -> None:
+    listing = Paper(
+        title="Mixture-of-Experts Made Easy", abstract="Short.", upvotes=3, sources=("hf-listing",)
+    )
+    repository.upsert_papers([listing], T0)
+    arxiv = arxiv_paper("2402.00001", "Mixture of Experts Made Easy")
+    counts = repository.upsert_papers([arxiv], T0 + timedelta(days=1))
+    assert counts == UpsertCounts(updated=1)
+    assert repository.count_papers() == 1
+    merged = repository.get_paper("2402.00001")
+    assert merged is not None
+    assert merged.upvotes == 3
+    assert merged.sources == ("hf-listing", "arxiv-rss")
+    assert merged.abstract == "Abstract of Mixture of Experts Made Easy."
+    assert merged.first_seen == T0
+
+
+def test_different_arxiv_ids_with_same_title_stay_apart(repository: Repository) -> None:
+    counts = repository.upsert_papers(
+        [arxiv_paper("2401.00001", "Survey"), arxiv_paper("2401.00002", "Survey")], T0
+    )
+    assert counts.new == 2
+
+
+def test_same_paper_twice_in_one_batch_is_one_record(repository: Repository) -> None:
+    counts = repository.upsert_papers(
+        [arxiv_paper("2401.00001", "Alpha"), arxiv_paper("2401.00001", "Alpha", upvotes=4)], T0
+    )
+    assert counts == UpsertCounts(new=1)
+    stored = repository.get_paper("2401.00001")
+    assert stored is not None and stored.upvotes == 4
+
+
+def test_list_papers_since_newest_first(repository: Repository) -> None:
+    repository.upsert_papers([arxiv_paper("2401.00001", "Old")], T0)
+    repository.upsert_papers([arxiv_paper("2401.00002", "New")], T0 + timedelta(days=1))
+    assert [p.title for p in repository.list_papers()] == ["New", "Old"]
+    assert [p.title for p in repository.list_papers(since=T0 + timedelta(hours=1))] == ["New"]
+    assert [p.title for p in repository.list_papers(limit=1)] == ["New"]
+
+
+def test_channels_are_created_once_and_saved(repository: Repository) -> None:
+    workspace = repository.ensure_workspace(Platform.SLACK, "T1")
+    repository.save_workspace(dataclasses.replace(workspace, timezone="Europe/Berlin"))
+    channel = repository.ensure_channel(Platform.SLACK, "T1", "C1", name="papers")
+    assert channel.id is not None
+    assert channel.schedule.timezone == "Europe/Berlin"
+    again = repository.ensure_channel(Platform.SLACK, "T1", "C1")
+    assert again.id == channel.id
+    changed = dataclasses.replace(
+        channel,
+        digest_size=3,
+        paused=True,
+        paused_reason="not_in_channel",
+        schedule=Schedule(time="07:30", days=("mon",), timezone="Asia/Tokyo"),
+    )
+    repository.save_channel(changed)
+    assert repository.get_channel(channel.id) == changed
+    other = repository.ensure_channel(Platform.DISCORD, "G1", "C1")
+    assert other.id != channel.id
+    assert [c.id for c in repository.list_channels(Platform.DISCORD)] == [other.id]
+    assert len(repository.list_channels()) == 2
+
+
+def test_interests_add_list_remove_clear(repository: Repository) -> None:
+    channel = repository.ensure_channel(Platform.CONSOLE, "local", "c")
+    other = repository.ensure_channel(Platform.CONSOLE, "local", "d")
+    assert channel.id is not None and other.id is not None
+    first = repository.add_interest(
+        channel.id,
+        Interest(kind=InterestKind.QUERY, text="RLHF", weight=2.0, added_by="U1", added_at=T0),
+    )
+    repository.add_interest(channel.id, Interest(kind=InterestKind.AUTHOR, text="Sutton"))
+    repository.add_interest(other.id, Interest(kind=InterestKind.QUERY, text="GNN"))
+    listed = repository.list_interests(channel.id)
+    assert [(i.kind, i.text) for i in listed] == [
+        (InterestKind.QUERY, "RLHF"),
+        (InterestKind.AUTHOR, "Sutton"),
+    ]
+    assert listed[0] == first
+    assert first.id is not None
+    assert repository.remove_interest(other.id, first.id) is False
+    assert repository.remove_interest(channel.id, first.id) is True
+    assert repository.clear_interests(channel.id) == 1
+    assert repository.list_interests(channel.id) == []
+    assert len(repository.list_interests(other.id)) == 1
+
+
+def test_deliveries_are_unique_per_channel_and_paper(repository: Repository) -> None:
+    channel = repository.ensure_channel(Platform.CONSOLE, "local", "c")
+    assert channel.id is not None
+    run = repository.start_run(DigestRun(channel_id=channel.id, started_at=T0, scanned=10))
+    assert run.id is not None
+    created = repository.record_deliveries(channel.id, run.id, ["a", "b", "a"])
+    assert [d.paper_key for d in created] == ["a", "b"]
+    again = repository.record_deliveries(channel.id, run.id, ["b", "c"])
+    assert [d.paper_key for d in again] == ["c"]
+    assert repository.delivered_keys(channel.id) == {"a", "b", "c"}
+    assert created[0].id is not None
+    repository.mark_delivery(created[0].id, status="sent", message_id="m-1")
+    statuses = {
+        d.paper_key: (d.status, d.message_id) for d in repository.list_deliveries(channel.id)
+    }
+    assert statuses == {"a": ("sent", "m-1"), "b": ("pending", None), "c": ("pending", None)}
+    repository.finish_run(run.id, status="sent", picked=3)
+    last = repository.last_run(channel.id)
+    assert last is not None and (last.status, last.picked, last.scanned) == ("sent", 3, 10)
+
+
+def test_feedback_one_vote_per_user(repository: Repository) -> None:
+    channel = repository.ensure_channel(Platform.CONSOLE, "local", "c")
+    assert channel.id is not None
+    repository.record_feedback(
+        Feedback(channel_id=channel.id, paper_key="p", user_id="u", value=1, at=T0)
+    )
+    repository.record_feedback(
+        Feedback(channel_id=channel.id, paper_key="p", user_id="u", value=-1, at=T0)
+    )
+    repository.record_feedback(
+        Feedback(channel_id=channel.id, paper_key="p", user_id="v", value=1, at=T0)
+    )
+    votes = sorted((f.user_id, f.value) for f in repository.list_feedback(channel.id))
+    assert votes == [("u", -1), ("v", 1)]
+
+
+def test_summary_cache_per_paper_and_summariser(repository: Repository) -> None:
+    assert repository.get_summary("p", "extractive") is None
+    repository.put_summary("p", "extractive", '{"tldr": "one"}', T0)
+    repository.put_summary("p", "extractive", '{"tldr": "two"}', T0)
+    repository.put_summary("p", "llm", '{"tldr": "three"}', T0)
+    assert repository.get_summary("p", "extractive") == '{"tldr": "two"}'
+    assert repository.get_summary("p", "llm") == '{"tldr": "three"}'
+
+
+def test_source_health_is_stored(repository: Repository) -> None:
+    assert repository.get_source_health("hf-daily") == SourceHealth(name="hf-daily")
+    health = SourceHealth(
+        name="hf-daily",
+        last_success=T0,
+        last_error="HTTP 503",
+        last_error_at=T0 + timedelta(hours=1),
+        etag='W/"abc"',
+        last_modified="Fri, 12 Jun 2026 08:00:00 GMT",
+    )
+    repository.save_source_health(health)
+    assert repository.get_source_health("hf-daily") == health
+    assert not health.healthy
+    assert [h.name for h in repository.list_source_health()] == ["hf-daily"]
+
+
+@pytest.mark.parametrize("bad", ["", "not-an-id"])
+def test_unknown_paper_is_none(repository: Repository, bad: str) -> None:
+    assert repository.get_paper(bad) is None
