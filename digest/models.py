@@ -186,8 +186,7 @@ class SourceHealth:
     last_success: datetime | None = None
     last_error: str | None = None
     last_error_at: datetime | None = None
-    etag: str | None = None
-    last_modified: str | None = None
+    last_note: str | None = None
 
     @property
     def healthy(self) -> bool:

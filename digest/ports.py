@@ -36,6 +36,7 @@ __all__ = [
     "SourceStateRepository",
     "SummaryCache",
     "UpsertCounts",
+    "ValidatorStore",
     "WorkspaceRepository",
 ]
 
@@ -56,6 +57,8 @@ class FetchResult:
 
     source: str
     papers: tuple[Paper, ...] = ()
+    # Papers that only refresh stored records (arXiv replacements): never new candidates.
+    updates: tuple[Paper, ...] = ()
     status: str = "ok"
     note: str | None = None
 
@@ -185,6 +188,14 @@ class SummaryCache(Protocol):
     def put_summary(self, paper_key: str, summariser: str, content: str, at: datetime) -> None: ...
 
 
+class ValidatorStore(Protocol):
+    """Where ETag / Last-Modified of past responses are kept, by URL (conditional GET)."""
+
+    def get_validators(self, url: str) -> tuple[str | None, str | None]: ...
+
+    def put_validators(self, url: str, etag: str | None, last_modified: str | None) -> None: ...
+
+
 class SourceStateRepository(Protocol):
     def get_source_health(self, name: str) -> SourceHealth: ...
 
@@ -202,6 +213,7 @@ class Repository(
     FeedbackRepository,
     SummaryCache,
     SourceStateRepository,
+    ValidatorStore,
     Protocol,
 ):
     """Everything the services store, as one object (memory or SQL)."""

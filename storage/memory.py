@@ -30,6 +30,7 @@ class MemoryRepository:
         self._feedback: dict[tuple[int, str, str], Feedback] = {}
         self._summaries: dict[tuple[str, str], str] = {}
         self._sources: dict[str, SourceHealth] = {}
+        self._validators: dict[str, tuple[str | None, str | None]] = {}
         self._ids = itertools.count(1)
 
     # papers -------------------------------------------------------------------------------
@@ -213,6 +214,12 @@ class MemoryRepository:
 
     def save_source_health(self, health: SourceHealth) -> None:
         self._sources[health.name] = health
+
+    def get_validators(self, url: str) -> tuple[str | None, str | None]:
+        return self._validators.get(url, (None, None))
+
+    def put_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        self._validators[url] = (etag, last_modified)
 
     def list_source_health(self) -> list[SourceHealth]:
         return sorted(self._sources.values(), key=lambda h: h.name)

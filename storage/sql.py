@@ -28,6 +28,7 @@ from storage.tables import (
     DeliveryRow,
     DigestRunRow,
     FeedbackRow,
+    HttpValidatorRow,
     InterestRow,
     PaperRow,
     SourceStateRow,
@@ -366,8 +367,18 @@ class SqlRepository:
             row.last_success = health.last_success
             row.last_error = health.last_error
             row.last_error_at = health.last_error_at
-            row.etag = health.etag
-            row.last_modified = health.last_modified
+            row.last_note = health.last_note
+            session.add(row)
+
+    def get_validators(self, url: str) -> tuple[str | None, str | None]:
+        with self._session() as session:
+            row = session.get(HttpValidatorRow, url)
+            return (row.etag, row.last_modified) if row else (None, None)
+
+    def put_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        with self._session() as session:
+            row = session.get(HttpValidatorRow, url) or HttpValidatorRow(url=url)
+            row.etag, row.last_modified = etag, last_modified
             session.add(row)
 
     def list_source_health(self) -> list[SourceHealth]:
@@ -395,6 +406,5 @@ def _health(row: SourceStateRow) -> SourceHealth:
         last_success=as_utc(row.last_success),
         last_error=row.last_error,
         last_error_at=as_utc(row.last_error_at),
-        etag=row.etag,
-        last_modified=row.last_modified,
+        last_note=row.last_note,
     )

@@ -12,6 +12,7 @@ __all__ = [
     "DeliveryRow",
     "DigestRunRow",
     "FeedbackRow",
+    "HttpValidatorRow",
     "InterestRow",
     "PaperRow",
     "SourceStateRow",
@@ -157,5 +158,14 @@ class SourceStateRow(SQLModel, table=True):
     last_success: datetime | None = Field(default=None, sa_column=_utc_column())
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     last_error_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    last_note: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class HttpValidatorRow(SQLModel, table=True):
+    """ETag / Last-Modified of the last good response per URL, for conditional GETs."""
+
+    __tablename__ = "http_validators"
+
+    url: str = Field(sa_column=Column(Text, primary_key=True))
     etag: str | None = Field(default=None, sa_column=Column(Text))
     last_modified: str | None = Field(default=None, sa_column=Column(Text))

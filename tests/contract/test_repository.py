@@ -215,8 +215,7 @@ def test_source_health_is_stored(repository: Repository) -> None:
         last_success=T0,
         last_error="HTTP 503",
         last_error_at=T0 + timedelta(hours=1),
-        etag='W/"abc"',
-        last_modified="Fri, 12 Jun 2026 08:00:00 GMT",
+        last_note="quiet day",
     )
     repository.save_source_health(health)
     assert repository.get_source_health("hf-daily") == health
@@ -227,3 +226,11 @@ def test_source_health_is_stored(repository: Repository) -> None:
 @pytest.mark.parametrize("bad", ["", "not-an-id"])
 def test_unknown_paper_is_none(repository: Repository, bad: str) -> None:
     assert repository.get_paper(bad) is None
+
+
+def test_http_validators_by_url(repository: Repository) -> None:
+    assert repository.get_validators("https://a/x") == (None, None)
+    repository.put_validators("https://a/x", 'W/"1"', None)
+    repository.put_validators("https://a/x", 'W/"2"', "Fri, 12 Jun 2026 08:00:00 GMT")
+    assert repository.get_validators("https://a/x") == ('W/"2"', "Fri, 12 Jun 2026 08:00:00 GMT")
+    assert repository.get_validators("https://a/y") == (None, None)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 01:45:46.296233
+Create Date: 2026-11-22
 """
 
 from collections.abc import Sequence
@@ -36,6 +36,12 @@ def upgrade() -> None:
     sa.Column('quiet_day_message', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('platform', 'workspace_id', 'channel_id')
+    )
+    op.create_table('http_validators',
+    sa.Column('url', sa.Text(), nullable=False),
+    sa.Column('etag', sa.Text(), nullable=True),
+    sa.Column('last_modified', sa.Text(), nullable=True),
+    sa.PrimaryKeyConstraint('url')
     )
     op.create_table('papers',
     sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
@@ -82,8 +88,7 @@ def upgrade() -> None:
     sa.Column('last_success', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('last_error_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('etag', sa.Text(), nullable=True),
-    sa.Column('last_modified', sa.Text(), nullable=True),
+    sa.Column('last_note', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('name')
     )
     op.create_table('summaries',
@@ -191,5 +196,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_papers_doi'))
 
     op.drop_table('papers')
+    op.drop_table('http_validators')
     op.drop_table('channels')
     # ### end Alembic commands ###
