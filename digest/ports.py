@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
+from digest.compose import Digest
 from digest.models import (
     Channel,
+    DigestItem,
     DigestRun,
     Interest,
     Paper,
@@ -20,6 +22,7 @@ from digest.models import (
     SourceHealth,
     Workspace,
 )
+from digest.ranking.ranker import ChannelProfile
 
 __all__ = [
     "ChannelRepository",
@@ -32,6 +35,8 @@ __all__ = [
     "InterestRepository",
     "PaperRepository",
     "PaperSource",
+    "Publisher",
+    "Ranker",
     "Repository",
     "SourceStateRepository",
     "SummaryCache",
@@ -39,6 +44,22 @@ __all__ = [
     "ValidatorStore",
     "WorkspaceRepository",
 ]
+
+
+class Ranker(Protocol):
+    name: str
+
+    def score(
+        self, papers: Sequence[Paper], profile: ChannelProfile, *, today: date | None = None
+    ) -> list[DigestItem]:
+        """Every paper scored with an explanation, best first."""
+        ...
+
+
+class Publisher(Protocol):
+    """Sends a rendered digest to its channel; returns the platform's message ids."""
+
+    async def publish(self, digest: Digest, delivery_tag: str) -> list[str]: ...
 
 
 class Clock(Protocol):

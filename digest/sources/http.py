@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import httpx
+
 from digest.errors import SourceError
 from digest.ports import ValidatorStore
 

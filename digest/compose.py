@@ -1,0 +1,71 @@
+"""Platform-neutral message values: a digest and a command reply. Adapters render these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from digest.models import Channel, DigestItem, Paper
+
+__all__ = ["Digest", "Reply", "quiet_day_text", "shorten_authors"]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Digest:
+    channel: Channel
+    day: date
+    items: tuple[DigestItem, ...]
+    scanned: int
+    failed_sources: tuple[str, ...] = ()
+    note: str | None = None  # why a day is quiet, when it is
+    preview: bool = False
+    left_out: tuple[DigestItem, ...] = ()  # preview only: close calls and why they missed
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.items
+
+    @property
+    def title(self) -> str:
+        label = "Preview of tomorrow's papers" if self.preview else "Papers for"
+        return f"{label} {self.day:%a %d %b %Y}" if not self.preview else label
+
+    @property
+    def footer(self) -> str:
+        parts = [f"{self.scanned} new papers scanned"]
+        if self.failed_sources:
+            parts.append(f"unavailable today: {', '.join(self.failed_sources)}")
+        return " · ".join(parts)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Reply:
+    """An answer to a command. All text is plain: renderers escape it for their platform."""
+
+    text: str
+    lines: tuple[str, ...] = ()
+    ephemeral: bool = True
+    papers: tuple[Paper, ...] = ()
+    digest: Digest | None = None
+    error: bool = False
+    # A question that needs a yes/no before anything changes (e.g. clearing interests).
+    confirm_command: str | None = None
+    usage: str | None = None
+
+
+def shorten_authors(paper: Paper, limit: int = 3) -> str:
+    if paper.authors:
+        names = list(paper.authors)
+        shown = ", ".join(names[:limit])
+        return f"{shown} et al." if len(names) > limit else shown
+    if paper.author_count:
+        return f"{paper.author_count} authors"
+    return paper.organization or ""
+
+
+def quiet_day_text(scanned: int, day: date, note: str | None) -> str:
+    reason = note or (
+        "arXiv does not announce on Fridays and Saturdays" if day.weekday() in (5, 6) else None
+    )
+    text = f"No new papers matched today ({scanned} scanned"
+    return f"{text}; {reason})." if reason else f"{text})."
