@@ -1,0 +1,106 @@
+"""The composition root: settings -> engine -> repository -> sources -> services -> handlers.
+
+Nothing else in the code base builds clients, engines or settings; everything receives them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date
+
+import httpx
+
+from bot.handlers import Handlers
+from bot.settings import Settings
+from digest.clock import SystemClock
+from digest.ports import Clock, PaperSource
+from digest.service import DigestService, IngestService
+from digest.sources.arxiv import ArxivApi, ArxivApiSource, ArxivFeedSource
+from digest.sources.feed import FeedSource
+from digest.sources.hf import HfDailySource, HfSearch
+from digest.sources.http import FetchPolicy, HttpFetcher
+from storage.engine import create_db_engine, upgrade_schema
+from storage.sql import SqlRepository
+
+__all__ = ["App", "build_app"]
+
+
+@dataclass(kw_only=True)
+class App:
+    settings: Settings
+    clock: Clock
+    repository: SqlRepository
+    fetcher: HttpFetcher
+    ingest: IngestService
+    digests: DigestService
+    handlers: Handlers
+    hf_search: HfSearch
+    arxiv_api: ArxivApi
+
+    def sources(self, names: Sequence[str] | None = None) -> list[PaperSource]:
+        """The configured sources (or the named ones), ready to fetch."""
+        wanted = list(names or self.settings.sources)
+        built: list[PaperSource] = []
+        for name in wanted:
+            if name == "hf-daily":
+                built.append(HfDailySource(self.fetcher, base_url=self.settings.hf_base_url))
+            elif name == "arxiv-rss":
+                built.append(
+                    ArxivFeedSource(
+                        self.fetcher,
+                        categories=self.settings.arxiv_categories,
+                        base_url=self.settings.arxiv_feed_url,
+                    )
+                )
+            elif name == "arxiv-api":
+                built.append(
+                    ArxivApiSource(self.arxiv_api, categories=self.settings.arxiv_categories)
+                )
+            elif name == "feeds":
+                built.extend(FeedSource(self.fetcher, url) for url in self.settings.feeds)
+        return built
+
+    async def ingest_today(self, day: date | None = None) -> object:
+        return await self.ingest.ingest(self.sources(), day or self.clock.now().date())
+
+
+@asynccontextmanager
+async def build_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    policy: FetchPolicy | None = None,
+) -> AsyncIterator[App]:
+    """Build everything, upgrade the schema, and close it all on exit."""
+    clock = clock or SystemClock()
+    engine = create_db_engine(settings.database_url)
+    upgrade_schema(engine)
+    repository = SqlRepository(engine)
+    timeout = httpx.Timeout(settings.http_timeout, connect=min(10.0, settings.http_timeout))
+    client = httpx.AsyncClient(
+        timeout=timeout,
+        transport=transport,
+        follow_redirects=True,
+        limits=httpx.Limits(max_connections=10),
+    )
+    try:
+        fetcher = HttpFetcher(client, policy=policy, validators=repository)
+        hf_search = HfSearch(fetcher, base_url=settings.hf_base_url)
+        digests = DigestService(repository, clock)
+        yield App(
+            settings=settings,
+            clock=clock,
+            repository=repository,
+            fetcher=fetcher,
+            ingest=IngestService(repository, clock),
+            digests=digests,
+            handlers=Handlers(repository, digests, clock, remote_search=hf_search.search),
+            hf_search=hf_search,
+            arxiv_api=ArxivApi(fetcher, url=settings.arxiv_api_url),
+        )
+    finally:
+        await client.aclose()
+        engine.dispose()

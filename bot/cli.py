@@ -1,0 +1,304 @@
+"""The `paperboy` command line. Command forms marked "contract" are relied on by other tools."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Coroutine
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from bot.app import App, build_app
+from bot.logs import configure_logging
+from bot.settings import Settings
+from digest.errors import PaperboyError, SourceError
+from digest.models import Paper
+from digest.parsers import FORMATS, parse
+from digest.ports import UpsertCounts
+from digest.service import IngestReport
+from digest.sources.arxiv import ArxivApiSource, ArxivFeedSource
+from digest.sources.feed import FeedSource, FileSource
+from digest.sources.hf import HfDailySource
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="paperboy",
+    help="A research-paper digest bot for Slack and Discord.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err = Console(stderr=True)
+log = logging.getLogger("paperboy")
+
+FormatOption = Annotated[
+    str, typer.Option("--format", "-f", help=f"auto, or one of: {', '.join(FORMATS)}")
+]
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"paperboy: {message}", style="red", markup=False, highlight=False)
+    return typer.Exit(code)
+
+
+def _settings(**overrides: Any) -> Settings:
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise _fail(f"invalid settings: {problems}") from None
+
+
+def _run(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    try:
+        return asyncio.run(coroutine)
+    except PaperboyError as exc:
+        raise _fail(str(exc)) from None
+
+
+def paper_json(paper: Paper) -> dict[str, Any]:
+    """The contract shape of a paper in `parse --json` (extra fields may follow the first eight)."""
+    return {
+        "id": paper.id,
+        "title": paper.title,
+        "abstract": paper.abstract,
+        "authors": list(paper.authors),
+        "published": paper.published.isoformat() if paper.published else None,
+        "upvotes": paper.upvotes,
+        "url": paper.link,
+        "source": paper.sources[0] if paper.sources else None,
+        "categories": list(paper.categories),
+        "primary_category": paper.primary_category,
+        "announce_type": paper.announce_type,
+        "pdf_url": paper.pdf_url,
+        "code_url": paper.code_url,
+        "ai_summary": paper.ai_summary,
+        "ai_keywords": list(paper.ai_keywords),
+        "author_count": paper.author_count,
+        "organization": paper.organization,
+    }
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise _fail(f"cannot read {path}: {exc.strerror}") from None
+
+
+@app.callback()
+def _main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more")] = False,
+) -> None:
+    configure_logging("DEBUG" if verbose else "WARNING", "text")
+
+
+@app.command("parse")
+def parse_command(
+    path: Annotated[Path, typer.Argument(help="A listing file: HF page text, JSON, feed, JSONL")],
+    format: FormatOption = "auto",
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array")] = False,
+) -> None:
+    """Parse a listing file and print its papers (contract: `parse PATH [--format F] --json`)."""
+    if format != "auto" and format not in FORMATS:
+        raise _fail(f"unknown format {format!r}; choose auto or one of: {', '.join(FORMATS)}", 2)
+    try:
+        papers = parse(_read(path), format, today=date.today())
+    except SourceError as exc:
+        raise _fail(f"{path}: not a readable listing ({exc.reason})") from None
+    if as_json:
+        sys.stdout.write(json.dumps([paper_json(p) for p in papers], ensure_ascii=False, indent=1))
+        sys.stdout.write("\n")
+        return
+    table = Table("id", "title", "published", "▲", title=f"{len(papers)} papers in {path.name}")
+    for paper in papers:
+        table.add_row(
+            paper.id or "—",
+            paper.title,
+            str(paper.published or "—"),
+            str(paper.upvotes if paper.upvotes is not None else "—"),
+        )
+    console.print(table)
+
+
+def _print_counts(label: str, counts: UpsertCounts) -> None:
+    console.print(
+        f"{label}: {counts.new} new, {counts.updated} updated, {counts.unchanged} unchanged",
+        highlight=False,
+    )
+
+
+def _print_report(report: IngestReport) -> None:
+    for source in report.sources:
+        if source.status == "failed":
+            err.print(f"{source.source}: failed — {source.error}", style="yellow", markup=False)
+        else:
+            note = f" ({source.note})" if source.note else ""
+            _print_counts(f"{source.source} [{source.status}]{note}", source.counts)
+    _print_counts("total", report.counts)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Listing files to store")],
+    format: FormatOption = "auto",
+    database: Annotated[str | None, typer.Option(help="Database URL")] = None,
+) -> None:
+    """Parse listing files and store their papers; prints new / updated / unchanged counts."""
+    settings = _settings(database_url=database)
+
+    async def go() -> IngestReport:
+        async with build_app(settings) as paperboy:
+            reports = []
+            with Progress(console=err, transient=True, disable=len(paths) < 3) as progress:
+                task = progress.add_task("ingesting", total=len(paths))
+                for path in paths:
+                    source = FileSource(path, format=format, name=str(path))
+                    reports.append(
+                        await paperboy.ingest.ingest([source], paperboy.clock.now().date())
+                    )
+                    progress.advance(task)
+            return IngestReport(
+                day=reports[0].day, sources=tuple(r for x in reports for r in x.sources)
+            )
+
+    report = _run(go())
+    _print_report(report)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def fetch(
+    source: Annotated[str, typer.Option(help="hf-daily, arxiv-rss, arxiv-api or feed")],
+    day: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD (default: today)")] = None,
+    categories: Annotated[
+        str | None, typer.Option(help="arXiv categories, e.g. cs.LG,cs.AI")
+    ] = None,
+    url: Annotated[str | None, typer.Option(help="Feed URL for --source feed")] = None,
+    database: Annotated[str | None, typer.Option(help="Database URL")] = None,
+) -> None:
+    """Fetch one source now and store what it lists."""
+    try:
+        when = date.fromisoformat(day) if day else date.today()
+    except ValueError:
+        raise _fail(f"--date must be YYYY-MM-DD, not {day!r}", 2) from None
+    if source == "feed" and not url:
+        raise _fail("--source feed needs --url", 2)
+    settings = _settings(database_url=database)
+    cats = [c.strip() for c in categories.split(",") if c.strip()] if categories else None
+
+    async def go() -> IngestReport:
+        async with build_app(settings) as paperboy:
+            built = _build_source(paperboy, source, cats, url)
+            with Progress(console=err, transient=True) as progress:
+                progress.add_task(f"fetching {source}", total=None)
+                return await paperboy.ingest.ingest([built], when)
+
+    report = _run(go())
+    _print_report(report)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+def _build_source(paperboy: App, name: str, cats: list[str] | None, url: str | None) -> Any:
+    categories = cats or paperboy.settings.arxiv_categories
+    if name == "hf-daily":
+        return HfDailySource(paperboy.fetcher, base_url=paperboy.settings.hf_base_url)
+    if name == "arxiv-rss":
+        return ArxivFeedSource(
+            paperboy.fetcher, categories=categories, base_url=paperboy.settings.arxiv_feed_url
+        )
+    if name == "arxiv-api":
+        return ArxivApiSource(paperboy.arxiv_api, categories=categories)
+    if name == "feed" and url:
+        return FeedSource(paperboy.fetcher, url)
+    raise _fail(f"unknown source {name!r}; choose hf-daily, arxiv-rss, arxiv-api or feed", 2)
+
+
+@app.command()
+def demo(
+    database: Annotated[str, typer.Option(help="Database URL for the demo (reset each run)")] = (
+        "sqlite:///paperboy-demo.db"
+    ),
+    offline: Annotated[
+        bool, typer.Option(help="Skip the network; use the offline fallback")
+    ] = False,
+    listings: Annotated[Path | None, typer.Option(help="Offline listing pages directory")] = None,
+) -> None:
+    """Fetch today's papers, make two demo channels, and print each one's digest."""
+    from bot.demo import run_demo
+
+    if database.startswith("sqlite:///"):
+        Path(database.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    settings = _settings(database_url=database, http_timeout=8.0)
+    listings_dir = listings or settings.listings_dir or _shared_listings()
+
+    async def go() -> None:
+        from digest.sources.http import FetchPolicy
+
+        # One quick attempt per source: offline, the demo must fall back within seconds.
+        async with build_app(settings, policy=FetchPolicy(attempts=1)) as paperboy:
+            result = await run_demo(paperboy, console, listings_dir=listings_dir, offline=offline)
+        console.print(
+            f"\nDone: {result.stored} papers stored; digests: "
+            + ", ".join(f"#{k} {v} papers" for k, v in result.digests.items()),
+            style="bold green",
+            highlight=False,
+        )
+
+    _run(go())
+
+
+def _shared_listings() -> Path | None:
+    for candidate in (
+        Path("../shared/listings"),
+        Path(__file__).resolve().parents[2] / "shared" / "listings",
+    ):
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+@app.command()
+def run(
+    slack_http: Annotated[bool, typer.Option("--slack-http", help="Serve Slack over HTTP")] = False,
+    port: Annotated[int | None, typer.Option(help="HTTP port")] = None,
+) -> None:
+    """Start paperboy: the scheduler and every configured adapter (console when none is)."""
+    from bot.runner import run_forever
+
+    settings = _settings(http_port=port)
+    configure_logging(settings.log_level, settings.log_format)
+    _run(run_forever(settings, console, slack_http=slack_http))
+
+
+db = typer.Typer(help="Database maintenance", no_args_is_help=True)
+app.add_typer(db, name="db")
+
+
+@db.command("upgrade")
+def db_upgrade(database: Annotated[str | None, typer.Option(help="Database URL")] = None) -> None:
+    """Apply pending schema migrations (paperboy also does this on every start)."""
+    from storage.engine import create_db_engine, describe_url, upgrade_schema
+
+    settings = _settings(database_url=database)
+    engine = create_db_engine(settings.database_url)
+    upgrade_schema(engine)
+    engine.dispose()
+    console.print(f"Schema is current on {describe_url(settings.database_url)}", highlight=False)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,24 @@
+"""The console publisher: prints digests with rich; message ids are local counters."""
+
+from __future__ import annotations
+
+import itertools
+
+from rich.console import Console
+
+from bot.console_app.render import render_digest
+from digest.compose import Digest
+
+__all__ = ["ConsolePublisher"]
+
+
+class ConsolePublisher:
+    def __init__(self, console: Console) -> None:
+        self._console = console
+        self._ids = itertools.count(1)
+        self.sent: list[Digest] = []
+
+    async def publish(self, digest: Digest, delivery_tag: str) -> list[str]:
+        self._console.print(render_digest(digest))
+        self.sent.append(digest)
+        return [f"console-{next(self._ids)}"]

@@ -1,0 +1,298 @@
+"""One handler set for every platform: a parsed `/papers` command in, a neutral Reply out."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.commands import COMMANDS, Command, parse_command
+from digest.compose import Reply
+from digest.errors import PaperboyError, SourceError, UsageError
+from digest.identifiers import find_arxiv_id
+from digest.models import Channel, Interest, InterestKind, Paper, Platform, Schedule
+from digest.ports import Clock, Publisher, Repository
+from digest.ranking.query import parse_query
+from digest.ranking.ranker import ChannelProfile, LexicalRanker
+from digest.schedule import next_run
+from digest.service import DigestService
+
+__all__ = ["CommandContext", "Handlers"]
+
+log = logging.getLogger(__name__)
+RemoteSearch = Callable[[str], Awaitable[list[Paper]]]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CommandContext:
+    platform: Platform
+    workspace_id: str
+    channel_id: str
+    user_id: str
+    channel_name: str | None = None
+    # Whether the platform says this user manages the channel or workspace.
+    is_manager: bool = False
+    publisher: Publisher | None = None
+
+
+class Handlers:
+    def __init__(
+        self,
+        repository: Repository,
+        digests: DigestService,
+        clock: Clock,
+        *,
+        remote_search: RemoteSearch | None = None,
+    ) -> None:
+        self._repository = repository
+        self._digests = digests
+        self._clock = clock
+        self._remote_search = remote_search
+
+    async def handle(self, text: str, ctx: CommandContext) -> Reply:
+        """Run a command. Errors become an ephemeral reply with the usage; nothing is stored."""
+        try:
+            command = parse_command(text)
+            channel = self._repository.ensure_channel(
+                ctx.platform, ctx.workspace_id, ctx.channel_id, name=ctx.channel_name
+            )
+            if command.spec.changes_settings:
+                self._check_may_change(ctx)
+            method = getattr(self, "_" + command.name.replace(" ", "_"))
+            return await method(command, channel, ctx)
+        except UsageError as exc:
+            log.info("command refused", extra={"channel": ctx.channel_id, "reason": str(exc)})
+            return Reply(text=str(exc), error=True)
+        except PaperboyError as exc:
+            log.warning("command failed", extra={"channel": ctx.channel_id, "error": str(exc)})
+            return Reply(text=f"Sorry, that did not work: {exc}", error=True)
+
+    def _check_may_change(self, ctx: CommandContext) -> None:
+        workspace = self._repository.ensure_workspace(ctx.platform, ctx.workspace_id)
+        if workspace.restrict_settings and not ctx.is_manager:
+            raise UsageError(
+                "only channel managers and workspace admins can change paperboy's settings here"
+            )
+
+    # ---------------------------------------------------------------------------------------
+    async def _help(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
+        lines = tuple(f"/papers {spec.usage} — {spec.summary}" for spec in COMMANDS)
+        return Reply(text="paperboy commands", lines=lines)
+
+    async def _interests_add(
+        self, command: Command, channel: Channel, ctx: CommandContext
+    ) -> Reply:
+        parse_query(command.argument)  # a bad query is refused before anything is stored
+        return self._add(channel, ctx, InterestKind.QUERY, command.argument, command.weight)
+
+    def _add(
+        self,
+        channel: Channel,
+        ctx: CommandContext,
+        kind: InterestKind,
+        text: str,
+        weight: float | None = None,
+    ) -> Reply:
+        assert channel.id is not None
+        existing = self._repository.list_interests(channel.id)
+        if any(i.kind == kind and i.text.lower() == text.lower() for i in existing):
+            return Reply(text=f"Already following {kind.value} “{text}”.")
+        if len(existing) >= 50:
+            raise UsageError("a channel can have at most 50 interests; remove some first")
+        interest = Interest(
+            kind=kind,
+            text=text,
+            weight=weight or 1.0,
+            added_by=ctx.user_id,
+            added_at=self._clock.now(),
+        )
+        self._repository.add_interest(channel.id, interest)
+        weight_note = f" (weight {weight:g})" if weight else ""
+        return Reply(text=f"Added {kind.value} interest “{text}”{weight_note}.", ephemeral=False)
+
+    async def _interests_remove(
+        self, command: Command, channel: Channel, ctx: CommandContext
+    ) -> Reply:
+        assert channel.id is not None
+        interests = self._repository.list_interests(channel.id)
+        if command.number is not None:
+            if not 1 <= command.number <= len(interests):
+                raise UsageError(
+                    f"there is no interest number {command.number}; see /papers interests list"
+                )
+            target = interests[command.number - 1]
+        else:
+            wanted = command.argument.strip().strip('"').lower()
+            target = next((i for i in interests if i.text.lower() == wanted), None)
+            if target is None:
+                raise UsageError(f"no interest “{command.argument}”; see /papers interests list")
+        assert target.id is not None
+        self._repository.remove_interest(channel.id, target.id)
+        return Reply(text=f"Removed {target.kind.value} interest “{target.text}”.", ephemeral=False)
+
+    async def _interests_list(
+        self, command: Command, channel: Channel, ctx: CommandContext
+    ) -> Reply:
+        assert channel.id is not None
+        interests = self._repository.list_interests(channel.id)
+        if not interests:
+            return Reply(text="No interests yet. Add one: /papers interests add <text>")
+        lines = tuple(
+            f"{n}. [{i.kind.value}] {i.text}" + (f" (weight {i.weight:g})" if i.weight != 1 else "")
+            for n, i in enumerate(interests, start=1)
+        )
+        return Reply(text=f"{len(interests)} interests", lines=lines)
+
+    async def _interests_clear(
+        self, command: Command, channel: Channel, ctx: CommandContext
+    ) -> Reply:
+        assert channel.id is not None
+        count = len(self._repository.list_interests(channel.id))
+        if not command.confirmed:
+            return Reply(
+                text=f"Remove all {count} interests of this channel?",
+                confirm_command="interests clear --yes",
+            )
+        removed = self._repository.clear_interests(channel.id)
+        return Reply(text=f"Removed all {removed} interests.", ephemeral=False)
+
+    async def _follow(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
+        return self._add(channel, ctx, InterestKind.AUTHOR, command.argument)
+
+    async def _category(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
+        return self._add(channel, ctx, InterestKind.CATEGORY, command.argument)
+
+    async def _schedule(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
+        assert command.schedule is not None
+        at, timezone, days = command.schedule
+        schedule = Schedule(
+            time=at,
+            timezone=timezone or channel.schedule.timezone,
+            days=days or channel.schedule.days,
+        )
+        self._repository.save_channel(dataclasses.replace(channel, schedule=schedule))
+        when = next_run(schedule, self._clock.now())
+        return Reply(
+            text=f"Digests now go out {schedule.describe()}. Next: {when:%a %d %b %H:%M %Z}.",
+            ephemeral=False,
+        )
+
+    async def _size(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
+        assert command.number is not None
+        self._repository.save_channel(dataclasses.replace(channel, digest_size=command.number))
+        return Reply(text=f"Digests now hold at most {command.number} papers.", ephemeral=False)
+
+    async def _pause(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
+        self._repository.save_channel(
+            dataclasses.replace(channel, paused=True, paused_reason=f"paused by {ctx.user_id}")
+        )
+        return Reply(text="Digests are paused here. /papers resume to restart.", ephemeral=False)
+
+    async def _resume(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
+        self._repository.save_channel(
+            dataclasses.replace(channel, paused=False, paused_reason=None)
+        )
+        when = next_run(channel.schedule, self._clock.now())
+        return Reply(text=f"Digests resume. Next: {when:%a %d %b %H:%M %Z}.", ephemeral=False)
+
+    async def _settings(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
+        assert channel.id is not None
+        lines = (
+            f"Schedule: {channel.schedule.describe()}",
+            f"Digest size: at most {channel.digest_size} papers",
+            f"Minimum score: {channel.min_score:g}",
+            f"Quiet days: {'say so' if channel.quiet_day_message else 'post nothing'}",
+            f"Status: {f'paused ({channel.paused_reason})' if channel.paused else 'active'}",
+            f"Interests: {len(self._repository.list_interests(channel.id))}",
+        )
+        return Reply(text="Settings of this channel", lines=lines)
+
+    async def _digest_now(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
+        digest = self._digests.compose(channel)
+        if ctx.publisher is None:
+            return Reply(text="This platform cannot post digests.", error=True)
+        if digest.is_empty:
+            return Reply(text=_quiet(digest.scanned, channel), ephemeral=False, digest=digest)
+        run = await self._digests.deliver(digest, ctx.publisher)
+        return Reply(text=f"Posted a digest of {run.picked} papers.")
+
+    async def _preview(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
+        digest = self._digests.compose(channel, preview=True)
+        text = _quiet(digest.scanned, channel) if digest.is_empty else "Preview (only you see this)"
+        return Reply(text=text, digest=digest)
+
+    async def _search(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
+        query = parse_query(command.argument)
+        stored = self._repository.list_papers(limit=5000)
+        profile = ChannelProfile(
+            interests=(Interest(kind=InterestKind.QUERY, text=command.argument),)
+        )
+        scored = [i for i in LexicalRanker().score(stored, profile) if i.score > 0.2][:5]
+        papers = [i.paper for i in scored]
+        note = ""
+        if self._remote_search is not None:
+            try:
+                remote = await self._remote_search(query.text or command.argument)
+            except SourceError as exc:
+                note = f" (Hugging Face search is unavailable: {exc.reason})"
+            else:
+                keys = {p.key for p in papers}
+                papers += [p for p in remote if p.key not in keys][: 8 - len(papers)]
+        if not papers:
+            return Reply(text=f"Nothing found for “{command.argument}”{note}.")
+        return Reply(text=f"Best matches for “{command.argument}”{note}", papers=tuple(papers))
+
+    async def _summary(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
+        paper = self._find_paper(command.argument)
+        if paper is None:
+            return Reply(text=f"No stored paper matches “{command.argument}”.", error=True)
+        tldr = paper.ai_summary or _first_sentences(paper.abstract)
+        return Reply(text=paper.title, lines=(tldr,), papers=(paper,))
+
+    def _find_paper(self, reference: str) -> Paper | None:
+        arxiv = find_arxiv_id(reference)
+        if arxiv is not None:
+            return self._repository.get_paper(arxiv.base)
+        profile = ChannelProfile(interests=(Interest(kind=InterestKind.QUERY, text=reference),))
+        scored = LexicalRanker().score(self._repository.list_papers(limit=5000), profile)
+        return scored[0].paper if scored and scored[0].score > 0.3 else None
+
+    async def _status(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
+        assert channel.id is not None
+        lines: list[str] = []
+        for health in self._repository.list_source_health():
+            if health.healthy:
+                seen = f"{health.last_success:%d %b %H:%M UTC}" if health.last_success else "never"
+                lines.append(f"Source {health.name}: ok (last success {seen})")
+            else:
+                lines.append(f"Source {health.name}: failing — {health.last_error}")
+        last = self._repository.last_run(channel.id)
+        lines.append(
+            f"Last digest: {last.started_at:%a %d %b %H:%M UTC}, "
+            f"{last.picked} papers ({last.status})"
+            if last
+            else "Last digest: none yet"
+        )
+        if channel.paused:
+            lines.append(f"Paused: {channel.paused_reason or 'yes'}")
+        else:
+            lines.append(
+                f"Next digest: {next_run(channel.schedule, self._clock.now()):%a %d %b %H:%M %Z}"
+            )
+        lines.append(
+            f"Papers stored: {self._repository.count_papers()}; "
+            f"sent here: {len(self._repository.delivered_keys(channel.id))}; "
+            f"interests: {len(self._repository.list_interests(channel.id))}"
+        )
+        return Reply(text="paperboy status", lines=tuple(lines))
+
+
+def _quiet(scanned: int, channel: Channel) -> str:
+    return f"No new papers matched this channel's interests ({scanned} scanned)."
+
+
+def _first_sentences(text: str, limit: int = 2) -> str:
+    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text.strip())
+    return " ".join(sentences[:limit])

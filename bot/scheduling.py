@@ -1,0 +1,116 @@
+"""APScheduler wiring (the only module that imports it): hourly ingest, per-channel digests."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.app import App
+from digest.models import Channel, Platform
+from digest.ports import Publisher
+from digest.schedule import is_due
+
+__all__ = ["DigestScheduler"]
+
+log = logging.getLogger(__name__)
+
+
+class DigestScheduler:
+    """Ingests every hour and posts each channel's digest at its own time.
+
+    A missed run (the process was down at the scheduled time) is caught by ``catch_up``,
+    which runs on start and every few minutes: a channel due today and not yet served gets
+    its digest once.
+    """
+
+    def __init__(self, app: App, publishers: Mapping[Platform, Publisher]) -> None:
+        self._app = app
+        self._publishers = publishers
+        self._scheduler = AsyncIOScheduler(timezone="UTC")
+        self._failed_sources: tuple[str, ...] = ()
+
+    def start(self) -> None:
+        now = self._app.clock.now()
+        self._scheduler.add_job(
+            self.ingest,
+            IntervalTrigger(hours=1),
+            id="ingest",
+            next_run_time=now,
+            coalesce=True,
+            max_instances=1,
+        )
+        self._scheduler.add_job(
+            self.catch_up,
+            IntervalTrigger(minutes=5),
+            id="catch-up",
+            next_run_time=now + timedelta(seconds=30),
+            coalesce=True,
+            max_instances=1,
+        )
+        self.sync_channels()
+        self._scheduler.start()
+
+    def shutdown(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+
+    @property
+    def running(self) -> bool:
+        return bool(self._scheduler.running)
+
+    def sync_channels(self) -> None:
+        """One cron job per channel, replaced when its schedule changes."""
+        for channel in self._app.repository.list_channels():
+            if channel.platform not in self._publishers or channel.id is None:
+                continue
+            schedule = channel.schedule
+            hour, minute = schedule.time.split(":")
+            trigger = CronTrigger(
+                day_of_week=",".join(schedule.days),
+                hour=hour,
+                minute=minute,
+                timezone=schedule.timezone,
+            )
+            self._scheduler.add_job(
+                self.digest_for,
+                trigger,
+                args=[channel.id],
+                id=f"digest-{channel.id}",
+                replace_existing=True,
+                misfire_grace_time=3600,
+                coalesce=True,
+                max_instances=1,
+            )
+
+    async def ingest(self) -> None:
+        report = await self._app.ingest_today()
+        self._failed_sources = report.failed  # type: ignore[attr-defined]
+
+    async def catch_up(self) -> None:
+        self.sync_channels()
+        for channel in self._app.repository.list_channels():
+            if channel.id is not None and channel.platform in self._publishers:
+                await self.digest_for(channel.id)
+
+    async def digest_for(self, channel_id: int) -> None:
+        channel = self._app.repository.get_channel(channel_id)
+        if channel is None or channel.paused:
+            return
+        last = self._app.repository.last_run(channel_id)
+        if not is_due(channel.schedule, last, self._app.clock.now()):
+            return
+        await self._send(channel)
+
+    async def _send(self, channel: Channel) -> None:
+        digest = self._app.digests.compose(channel, failed_sources=self._failed_sources)
+        if digest.is_empty and not channel.quiet_day_message:
+            return
+        try:
+            await self._app.digests.deliver(digest, self._publishers[channel.platform])
+        except Exception:
+            log.exception("digest delivery failed", extra={"channel": channel.address})

@@ -1,0 +1,90 @@
+"""Settings, read once at the edge from the environment (prefix ``PAPERBOY_``) and ``.env``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+__all__ = ["Settings"]
+
+_SOURCES = {"hf-daily", "arxiv-rss", "arxiv-api", "feeds"}
+
+
+def _csv(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PAPERBOY_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = "sqlite:///paperboy.db"
+    log_level: str = "INFO"
+    # auto: JSON lines when stderr is not a terminal, readable text when it is.
+    log_format: str = Field(default="auto", pattern="^(auto|json|text)$")
+    http_port: int = 8080
+
+    # Sources: which to fetch, and for arXiv which categories.
+    sources: Annotated[list[str], NoDecode] = ["hf-daily", "arxiv-rss"]
+    arxiv_categories: Annotated[list[str], NoDecode] = [
+        "cs.LG",
+        "cs.AI",
+        "cs.CL",
+        "cs.CV",
+        "cs.RO",
+        "stat.ML",
+    ]
+    feeds: Annotated[list[str], NoDecode] = []
+    hf_base_url: str = "https://huggingface.co"
+    arxiv_api_url: str = "https://export.arxiv.org/api/query"
+    arxiv_feed_url: str = "https://rss.arxiv.org"
+    http_timeout: float = 30.0
+    # Where `paperboy demo` falls back to when the network does not answer.
+    listings_dir: Path | None = None
+
+    # Defaults for new channels.
+    default_timezone: str = "UTC"
+    digest_size: int = Field(default=8, ge=1, le=25)
+
+    # Slack
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    # Discord
+    discord_token: SecretStr | None = None
+    discord_application_id: str | None = None
+    discord_api_url: str = "https://discord.com/api/v10"
+    discord_gateway_url: str | None = None
+
+    # Optional LLM summariser (any OpenAI-compatible chat-completions API)
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: SecretStr | None = None
+
+    _split_lists = field_validator("sources", "arxiv_categories", "feeds", mode="before")(_csv)
+
+    @field_validator("sources")
+    @classmethod
+    def _known_sources(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - _SOURCES)
+        if unknown:
+            raise ValueError(f"unknown sources {unknown}; choose from {sorted(_SOURCES)}")
+        return value
+
+    @property
+    def slack_enabled(self) -> bool:
+        return self.slack_bot_token is not None or self.slack_client_id is not None
+
+    @property
+    def discord_enabled(self) -> bool:
+        return self.discord_token is not None
