@@ -21,6 +21,9 @@ __all__ = [
 MAX_PAYLOAD_BYTES = 64 * 1024 * 1024
 
 _SPACE = re.compile(r"\s+")
+_BLOCK_TAG = re.compile(
+    r"</?(?:p|br|div|li|ul|ol|h[1-6]|tr|td|th|table|blockquote|pre|hr)\b[^>]{0,2000}>", re.I
+)
 _TAG = re.compile(r"<[^>]{0,2000}>")
 
 
@@ -48,7 +51,8 @@ def strip_html(text: str | None) -> str:
     """Plain text from a feed's HTML description: tags dropped, entities decoded."""
     if not text:
         return ""
-    return clean_text(html.unescape(_TAG.sub(" ", text)))
+    # Block tags separate words; inline tags (<em>, <a>, <sub>) sit inside them.
+    return clean_text(html.unescape(_TAG.sub("", _BLOCK_TAG.sub(" ", text))))
 
 
 def parse_datetime(value: object) -> datetime | None:

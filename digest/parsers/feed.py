@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import date
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import feedparser
 
 from digest.errors import SourceError
-from digest.identifiers import find_arxiv_id, normalise_doi
+from digest.identifiers import ArxivId, find_arxiv_id, normalise_doi, parse_arxiv_id
 from digest.models import Paper
 from digest.parsers.common import MAX_PAYLOAD_BYTES, clean_text, strip_html
 
@@ -25,13 +26,25 @@ def _date(struct: time.struct_time | None) -> date | None:
         return None
 
 
+_ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf|html)/(\S+?)(?:\.pdf)?(?=[\s\"'<>)]|$)")
+
+
+def _single_arxiv_link(html_text: str) -> ArxivId | None:
+    """A post that links exactly one arXiv paper is about that paper; several: about none."""
+    found = {a.base for m in _ARXIV_URL.finditer(html_text) if (a := find_arxiv_id(m.group(1)))}
+    return parse_arxiv_id(found.pop()) if len(found) == 1 else None
+
+
 def _entry_to_paper(entry: Any, source: str) -> Paper | None:
     title = strip_html(entry.get("title"))
     if not title:
         return None
     link = entry.get("link") or None
     own_id = entry.get("id") or link
-    arxiv = find_arxiv_id(f"{own_id or ''} {link or ''}")
+    hrefs = " ".join(str(x.get("href", "")) for x in entry.get("links", []))
+    arxiv = find_arxiv_id(f"{own_id or ''} {link or ''} {hrefs}") or _single_arxiv_link(
+        entry.get("summary") or ""
+    )
     doi = normalise_doi(entry.get("prism_doi")) or normalise_doi(entry.get("dc_identifier"))
     summary = entry.get("summary") or ""
     if entry.get("content"):

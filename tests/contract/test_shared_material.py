@@ -1,0 +1,144 @@
+"""Contract tests on the real captured material in ../shared (skipped where it is absent)."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from digest.parsers import detect_format, parse
+from digest.parsers.arxiv import parse_arxiv_api, parse_arxiv_feed
+from digest.parsers.hf_daily import parse_hf_daily
+from digest.parsers.hf_listing import parse_hf_listing
+from tests.conftest import SHARED, shared_path
+
+_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+_DATE = re.compile(r"^(\w{3}) (\d{1,2})(?:, (\d{4}))?(?: (\d+))?$")
+
+
+def _listing_files() -> list[Path]:
+    directory = SHARED / "listings"
+    return sorted(directory.glob("*.txt")) if directory.is_dir() else []
+
+
+def _oracle(text: str, page_year: int) -> list[dict[str, object]]:
+    """What a person reads off a listing page with blank lines: an independent expectation.
+
+    A title is a paragraph followed by a (long) abstract paragraph; the metadata block
+    (authors or organisation, "·", date with optional upvotes) may follow.
+    """
+    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+    expected: list[dict[str, object]] = []
+    for index, para in enumerate(paragraphs[:-1]):
+        following = paragraphs[index + 1]
+        if "\n" in para or len(para) > 300 or len(following) < 300 or "\n" in following:
+            continue
+        entry: dict[str, object] = {
+            "title": para,
+            "abstract": following,
+            "published": None,
+            "upvotes": None,
+        }
+        if index + 2 < len(paragraphs) and "\n·\n" in paragraphs[index + 2]:
+            match = _DATE.match(paragraphs[index + 2].splitlines()[-1].strip())
+            assert match, paragraphs[index + 2]
+            month, day, year, votes = match.groups()
+            entry["published"] = date(int(year or page_year), _MONTHS.index(month) + 1, int(day))
+            entry["upvotes"] = int(votes) if votes else None
+        expected.append(entry)
+    return expected
+
+
+@pytest.mark.parametrize(
+    "path", _listing_files() or [SHARED / "listings" / "missing.txt"], ids=lambda p: p.name
+)
+def test_listing_pages_yield_every_paper(path: Path) -> None:
+    data = shared_path("listings", path.name).read_bytes()
+    assert detect_format(data) == "hf-listing"
+    papers = parse_hf_listing(data, page_year=2025)
+    expected = _oracle(data.decode(), 2025)
+    assert len(expected) >= 20
+    assert [p.title for p in papers] == [e["title"] for e in expected]
+    assert [p.abstract for p in papers] == [e["abstract"] for e in expected]
+    assert [p.published for p in papers] == [e["published"] for e in expected]
+    assert [p.upvotes for p in papers] == [e["upvotes"] for e in expected]
+
+
+@pytest.mark.parametrize(
+    "path", _listing_files() or [SHARED / "listings" / "missing.txt"], ids=lambda p: p.name
+)
+def test_listing_pages_survive_lost_blank_lines_and_metadata(path: Path) -> None:
+    """The variations other pages of the site show, made from the real pages."""
+    text = shared_path("listings", path.name).read_text()
+    titles = [p.title for p in parse_hf_listing(text.encode(), page_year=2025)]
+    packed = "\n".join(line for line in text.splitlines() if line.strip())
+    assert [p.title for p in parse_hf_listing(packed.encode())] == titles
+    meta = re.compile(r"^\s*•|^·$|^\w{3} \d{1,2}(, \d{4})?( \d+)?$")
+    lines = text.splitlines()
+    bare = [
+        line
+        for i, line in enumerate(lines)
+        if not meta.match(line) and not (i + 1 < len(lines) and lines[i + 1] == "·")
+    ]
+    assert [p.title for p in parse_hf_listing("\n".join(bare).encode())] == titles
+    glued = re.sub(
+        r"Subscribe\s+Daily Papers\s+byAK and the research community\s+\w{3} \d+\s+",
+        "Subscribe",
+        text,
+        count=1,
+    )
+    assert glued != text
+    assert [p.title for p in parse_hf_listing(glued.encode())] == titles
+
+
+def test_hf_daily_papers_fixture() -> None:
+    raw = shared_path("fixtures", "hf_daily_papers.json").read_bytes()
+    items = json.loads(raw)
+    papers = parse_hf_daily(raw)
+    assert detect_format(raw) == "hf-daily"
+    assert len(papers) == len(items) == 30
+    assert [p.id for p in papers] == [i["paper"]["id"] for i in items]
+    assert [p.upvotes for p in papers] == [i["paper"]["upvotes"] for i in items]
+    assert [p.ai_summary for p in papers] == [i["paper"]["ai_summary"] for i in items]
+    assert [p.title for p in papers] == [i["paper"]["title"] for i in items]
+    assert all(p.abstract and p.authors for p in papers)
+    with_code = [p for p in papers if p.code_url]
+    assert len(with_code) == sum(1 for i in items if i["paper"].get("githubRepo"))
+
+
+def test_arxiv_api_fixture() -> None:
+    raw = shared_path("fixtures", "arxiv_api_query.xml").read_bytes()
+    papers = parse_arxiv_api(raw)
+    assert detect_format(raw) == "arxiv-atom"
+    ids = re.findall(r"<id>http://arxiv.org/abs/([\d.]+)v\d+</id>", raw.decode())
+    assert [p.id for p in papers] == ids and len(ids) == 5
+    assert all(p.version == 1 for p in papers)
+    assert papers[0].primary_category == "cs.RO"
+    assert papers[0].categories == ("cs.RO", "cs.AI", "cs.CV", "cs.LG")
+    assert papers[0].comment == "Project Page: https://zhaohengyin.github.io/mana"
+    assert all("\n" not in p.title and "  " not in p.abstract for p in papers)
+
+
+def test_arxiv_rss_fixture() -> None:
+    raw = shared_path("fixtures", "arxiv_rss_atom_cs.AI.xml").read_bytes()
+    papers = parse_arxiv_feed(raw)
+    assert detect_format(raw) == "arxiv-rss"
+    ids = re.findall(r"<id>oai:arXiv.org:([\d.]+)v\d+</id>", raw.decode())
+    assert [p.id for p in papers] == ids and len(ids) == 7
+    types = re.findall(r"<arxiv:announce_type>(\w[\w-]*)</arxiv:announce_type>", raw.decode())
+    assert [p.announce_type for p in papers] == types
+    assert {"new", "cross"} <= set(types)
+    assert papers[0].categories == ("cs.CL", "cs.AI")
+    assert papers[0].authors == ("Chunhua Liu", "Kabir Manandhar Shrestha", "Sukai Huang")
+    assert all(not p.abstract.startswith("arXiv:") for p in papers)
+
+
+def test_every_shared_listing_parses_through_auto_detection() -> None:
+    for path in [*_listing_files(), *sorted((SHARED / "fixtures").glob("*"))]:
+        if path.name == "semantic_scholar_search.json":
+            continue
+        assert parse(path.read_bytes()), path
+    shared_path("fixtures")
