@@ -39,7 +39,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 log = logging.getLogger("paperboy")
 
 FormatOption = Annotated[
@@ -48,7 +48,8 @@ FormatOption = Annotated[
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"paperboy: {message}", style="red", markup=False, highlight=False)
+    # One plain line, never wrapped: scripts read it.
+    sys.stderr.write(f"paperboy: {' '.join(message.split())}\n")
     return typer.Exit(code)
 
 
@@ -136,6 +137,7 @@ def _print_counts(label: str, counts: UpsertCounts) -> None:
     console.print(
         f"{label}: {counts.new} new, {counts.updated} updated, {counts.unchanged} unchanged",
         highlight=False,
+        markup=False,
     )
 
 

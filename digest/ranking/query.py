@@ -76,6 +76,9 @@ def parse_query(text: str) -> ParsedQuery:
         ):
             negate_next = True
             continue
+        if not field and value.endswith(":") and value[:-1].lower() in _FIELDS:
+            field = value[:-1].lower()
+            raise UsageError(f"`{field}:` needs a value, e.g. {field}:{_example(field)}")
         if field and field not in _FIELDS:
             # "word:thing" that is not an operator is ordinary text (e.g. "Re:Invent").
             value, field = f"{match.group('field')}:{value}", ""

@@ -1,0 +1,239 @@
+"""The shared `/papers` grammar and handlers."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.commands import COMMANDS, parse_command
+from bot.handlers import CommandContext, Handlers
+from digest.clock import FixedClock
+from digest.compose import Digest
+from digest.errors import UsageError
+from digest.models import InterestKind, Paper, Platform
+from digest.service import DigestService
+from storage.memory import MemoryRepository
+
+NOW = datetime(2026, 6, 12, 7, 0, tzinfo=UTC)  # a Friday
+
+
+class Publisher:
+    def __init__(self) -> None:
+        self.sent: list[Digest] = []
+
+    async def publish(self, digest: Digest, delivery_tag: str) -> list[str]:
+        self.sent.append(digest)
+        return ["m1"]
+
+
+@pytest.fixture
+def env() -> tuple[Handlers, MemoryRepository, CommandContext, Publisher]:
+    repo = MemoryRepository()
+    clock = FixedClock(NOW)
+    handlers = Handlers(repo, DigestService(repo, clock), clock)
+    publisher = Publisher()
+    ctx = CommandContext(
+        platform=Platform.SLACK,
+        workspace_id="T1",
+        channel_id="C1",
+        user_id="U1",
+        publisher=publisher,
+    )
+    repo.upsert_papers(
+        [
+            Paper(
+                id="2401.00001",
+                arxiv_id="2401.00001",
+                title="Diffusion Policy for Robots",
+                abstract="We learn a diffusion policy from 50 demonstrations.",
+                authors=("Ada Lovelace",),
+                categories=("cs.RO",),
+            ),
+            Paper(
+                id="2401.00002",
+                arxiv_id="2401.00002",
+                title="Protein Folding at Scale",
+                abstract="Folding proteins with transformers.",
+                categories=("q-bio.BM",),
+            ),
+        ],
+        NOW,
+    )
+    return handlers, repo, ctx, publisher
+
+
+def interests(repo: MemoryRepository) -> list[tuple[str, str, float]]:
+    channel = repo.ensure_channel(Platform.SLACK, "T1", "C1")
+    assert channel.id is not None
+    return [(i.kind.value, i.text, i.weight) for i in repo.list_interests(channel.id)]
+
+
+async def test_interest_lifecycle(
+    env: tuple[Handlers, MemoryRepository, CommandContext, Publisher],
+) -> None:
+    handlers, repo, ctx, _ = env
+    reply = await handlers.handle('interests add "diffusion policy" -survey --weight 2', ctx)
+    assert not reply.error and "weight 2" in reply.text
+    await handlers.handle('follow author:"Ada Lovelace"', ctx)
+    await handlers.handle("category cs.RO", ctx)
+    assert interests(repo) == [
+        ("query", '"diffusion policy" -survey', 2.0),
+        ("author", "Ada Lovelace", 1.0),
+        ("category", "cs.RO", 1.0),
+    ]
+    listed = await handlers.handle("interests list", ctx)
+    assert listed.lines[0].startswith("1. [query]")
+    await handlers.handle("interests remove 2", ctx)
+    await handlers.handle("interests remove cs.RO", ctx)
+    assert [t for _, t, _ in interests(repo)] == ['"diffusion policy" -survey']
+    ask = await handlers.handle("interests clear", ctx)
+    assert ask.confirm_command == "interests clear --yes"
+    assert len(interests(repo)) == 1  # asking changed nothing
+    await handlers.handle("interests clear --yes", ctx)
+    assert interests(repo) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("frobnicate", "unknown command `frobnicate`"),
+        ("interests", "needs add, remove, list or clear"),
+        ("interests add", "missing the interest text"),
+        ('interests add "unclosed', "unclosed quote"),
+        ("interests add rl --weight lots", "is not a number"),
+        ("interests add rl --weight 99", "at most 10"),
+        ("interests add like:notanid", "like:"),
+        ("interests remove 7", "no interest number 7"),
+        ("schedule 25:00", "Usage: /papers schedule"),
+        ("schedule 09:00 Mars/Olympus", "unknown time zone"),
+        ("schedule 09:00 weekly", "needs a day"),
+        ("size 0", "from 1 to 25"),
+        ("size many", "from 1 to 25"),
+        ("category not a category", "not an arXiv category"),
+        ("follow", "name the author"),
+        ("pause now please", "takes no argument"),
+        ("x" * 2000, "too long"),
+    ],
+)
+async def test_bad_input_gets_a_specific_error_and_changes_nothing(
+    env: tuple[Handlers, MemoryRepository, CommandContext, Publisher], text: str, needle: str
+) -> None:
+    handlers, repo, ctx, _ = env
+    before_channel = repo.ensure_channel(Platform.SLACK, "T1", "C1")
+    before = interests(repo)
+    reply = await handlers.handle(text, ctx)
+    assert reply.error and reply.ephemeral
+    assert needle in reply.text
+    assert interests(repo) == before
+    assert repo.ensure_channel(Platform.SLACK, "T1", "C1") == before_channel
+
+
+async def test_schedule_size_pause_resume_settings(
+    env: tuple[Handlers, MemoryRepository, CommandContext, Publisher],
+) -> None:
+    handlers, repo, ctx, _ = env
+    reply = await handlers.handle("schedule 7:30 Europe/Berlin weekly monday", ctx)
+    assert "Next: Mon 15 Jun 07:30 CEST" in reply.text
+    channel = repo.ensure_channel(Platform.SLACK, "T1", "C1")
+    assert (channel.schedule.time, channel.schedule.timezone, channel.schedule.days) == (
+        "07:30",
+        "Europe/Berlin",
+        ("mon",),
+    )
+    await handlers.handle("size 3", ctx)
+    await handlers.handle("pause", ctx)
+    channel = repo.ensure_channel(Platform.SLACK, "T1", "C1")
+    assert channel.digest_size == 3 and channel.paused
+    settings_reply = await handlers.handle("settings", ctx)
+    assert any("paused" in line for line in settings_reply.lines)
+    await handlers.handle("resume", ctx)
+    assert not repo.ensure_channel(Platform.SLACK, "T1", "C1").paused
+
+
+async def test_digest_now_and_preview(
+    env: tuple[Handlers, MemoryRepository, CommandContext, Publisher],
+) -> None:
+    handlers, repo, ctx, publisher = env
+    await handlers.handle("interests add diffusion policy", ctx)
+    preview = await handlers.handle("preview", ctx)
+    assert preview.ephemeral and preview.digest is not None
+    assert [i.paper.id for i in preview.digest.items] == ["2401.00001"]
+    assert publisher.sent == []  # a preview posts nothing
+    posted = await handlers.handle("digest now", ctx)
+    assert posted.text == "Posted a digest of 1 papers."
+    assert [i.paper.id for i in publisher.sent[0].items] == ["2401.00001"]
+    again = await handlers.handle("digest now", ctx)
+    assert "No new papers matched" in again.text and len(publisher.sent) == 1
+
+
+async def test_search_summary_status(
+    env: tuple[Handlers, MemoryRepository, CommandContext, Publisher],
+) -> None:
+    handlers, _, ctx, _ = env
+    found = await handlers.handle("search protein folding", ctx)
+    assert [p.id for p in found.papers] == ["2401.00002"]
+    summary = await handlers.handle("summary https://arxiv.org/abs/2401.00001v2", ctx)
+    assert summary.text == "Diffusion Policy for Robots"
+    assert "50 demonstrations" in summary.lines[0]
+    missing = await handlers.handle("summary 2499.99999", ctx)
+    assert missing.error
+    status = await handlers.handle("status", ctx)
+    assert any(line.startswith("Next digest: Fri 12 Jun 09:00 UTC") for line in status.lines)
+    assert any("Papers stored: 2" in line for line in status.lines)
+
+
+async def test_restricted_workspace_lets_only_managers_change_settings(
+    env: tuple[Handlers, MemoryRepository, CommandContext, Publisher],
+) -> None:
+    handlers, repo, ctx, _ = env
+    workspace = repo.ensure_workspace(Platform.SLACK, "T1")
+    repo.save_workspace(dataclasses.replace(workspace, restrict_settings=True))
+    refused = await handlers.handle("interests add rl", ctx)
+    assert refused.error and "only channel managers" in refused.text
+    assert interests(repo) == []
+    assert not (await handlers.handle("interests list", ctx)).error  # reading stays open
+    manager = dataclasses.replace(ctx, is_manager=True)
+    assert not (await handlers.handle("interests add rl", manager)).error
+    assert interests(repo) == [("query", "rl", 1.0)]
+
+
+async def test_help_lists_every_command(
+    env: tuple[Handlers, MemoryRepository, CommandContext, Publisher],
+) -> None:
+    handlers, _, ctx, _ = env
+    reply = await handlers.handle("help", ctx)
+    assert len(reply.lines) == len(COMMANDS)
+    assert (await handlers.handle("", ctx)).text == reply.text
+
+
+def test_every_command_parses_its_own_example() -> None:
+    examples = {
+        "interests add": "interests add rl",
+        "interests remove": "interests remove 1",
+        "follow": "follow author:Sutton",
+        "category": "category cs.LG",
+        "schedule": "schedule 09:00",
+        "size": "size 5",
+        "search": "search rl",
+        "summary": "summary 2401.00001",
+    }
+    for spec in COMMANDS:
+        command = parse_command("/papers " + examples.get(spec.name, spec.name))
+        assert command.name == spec.name
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_no_text_crashes_the_grammar(text: str) -> None:
+    try:
+        parse_command(text)
+    except UsageError as exc:
+        assert str(exc)
+
+
+def test_interest_kinds_are_stable() -> None:
+    assert {k.value for k in InterestKind} == {"query", "author", "category", "seed", "exclusion"}

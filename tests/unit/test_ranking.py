@@ -1,0 +1,181 @@
+"""Query syntax, lexical scoring, acronyms, feedback, diversity and explanations."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from digest.errors import UsageError
+from digest.models import DigestItem, Interest, InterestKind, Paper
+from digest.ranking.acronyms import mine_acronyms
+from digest.ranking.query import parse_query
+from digest.ranking.ranker import ChannelProfile, LexicalRanker, Priors, select
+
+
+def p(key: str, title: str, abstract: str = "", **extra: object) -> Paper:
+    return Paper(uid=key, id=key, title=title, abstract=abstract, **extra)  # type: ignore[arg-type]
+
+
+def query(text: str, weight: float = 1.0) -> Interest:
+    return Interest(kind=InterestKind.QUERY, text=text, weight=weight)
+
+
+def test_query_syntax() -> None:
+    parsed = parse_query(
+        '"diffusion policy" robots -survey NOT review author:"Yann LeCun" '
+        "cat:cs.RO like:2401.12345v2 Re:Invent"
+    )
+    assert parsed.phrases == ("diffusion policy",)
+    assert parsed.terms == ("robots", "Re:Invent")
+    assert parsed.excluded == ("survey", "review")
+    assert parsed.authors == ("Yann LeCun",)
+    assert parsed.categories == ("cs.RO",)
+    assert parsed.seeds == ("2401.12345",)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "needs some words"),
+        ('"open', "unclosed quote"),
+        ("-only -exclusions", "besides"),
+        ("NOT", "must be followed"),
+        ("like:banana", "arXiv id"),
+        ("cat:CS LG!", "category"),
+        ("author:", "needs a value"),
+        ("x" * 501, "at most 500"),
+    ],
+)
+def test_bad_queries_get_clear_errors(text: str, message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        parse_query(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(max_size=200))
+def test_no_query_crashes_the_parser(text: str) -> None:
+    try:
+        parsed = parse_query(text)
+    except UsageError:
+        return
+    assert not parsed.is_empty
+
+
+PAPERS = [
+    p(
+        "a",
+        "Reinforcement Learning from Human Feedback at Scale",
+        "We align language models with reinforcement learning from human feedback.",
+    ),
+    p(
+        "b",
+        "Graph Neural Networks for Molecules",
+        "A GNN predicts molecular properties.",
+        authors=("Ada Lovelace",),
+        categories=("cs.LG",),
+    ),
+    p(
+        "c",
+        "A Survey of Graph Neural Networks",
+        "We survey graph neural network methods.",
+        categories=("cs.LG",),
+    ),
+    p("d", "Protein Structure", "Folding proteins.", categories=("q-bio.BM",)),
+]
+
+
+def rank(*interests: Interest, **profile: object) -> list[DigestItem]:
+    return LexicalRanker().score(PAPERS, ChannelProfile(interests=interests, **profile))  # type: ignore[arg-type]
+
+
+def test_acronym_matches_its_expansion_and_back() -> None:
+    top = rank(query("RLHF"))[0]
+    assert top.paper.key == "a" and top.score > 0.3
+    assert "RLHF" in top.why or "reinforcement" in top.why
+    gnn = rank(query("graph neural network"))
+    assert {gnn[0].paper.key, gnn[1].paper.key} == {"b", "c"}
+
+
+def test_exclusions_phrases_authors_and_categories() -> None:
+    assert [i.paper.key for i in rank(query("graph neural networks -survey")) if i.score > 0] == [
+        "b"
+    ]
+    assert [i.paper.key for i in rank(query('"human feedback"')) if i.score > 0] == ["a"]
+    by_author = rank(Interest(kind=InterestKind.AUTHOR, text="A. Lovelace"))
+    assert by_author[0].paper.key == "b" and "author" in by_author[0].why
+    in_cat = [
+        i.paper.key for i in rank(Interest(kind=InterestKind.CATEGORY, text="cs.LG")) if i.score > 0
+    ]
+    assert sorted(in_cat) == ["b", "c"]
+    excluded = rank(query("graph"), Interest(kind=InterestKind.EXCLUSION, text="molecules"))
+    assert next(i for i in excluded if i.paper.key == "b").score == 0
+
+
+def test_feedback_moves_similar_papers() -> None:
+    liked = p("x", "Graph networks for chemistry", "Graph neural network on molecules.")
+    disliked = p("y", "Surveys of graph methods", "A survey of graph neural network methods.")
+    base = {i.paper.key: i.score for i in rank(query("graph neural networks"))}
+    tuned = {
+        i.paper.key: i.score
+        for i in rank(query("graph neural networks"), liked=(liked,), disliked=(disliked,))
+    }
+    assert tuned["b"] - base["b"] > tuned["c"] - base["c"]
+
+
+def test_priors_are_switchable() -> None:
+    hot = p(
+        "h",
+        "Graph neural networks",
+        "Graph neural networks.",
+        upvotes=80,
+        code_url="https://github.com/x",
+        published=date(2026, 6, 12),
+    )
+    cold = p("k", "Graph neural networks", "Graph neural networks.")
+    ranker = LexicalRanker()
+    on = ranker.score(
+        [hot, cold], ChannelProfile(interests=(query("graph"),)), today=date(2026, 6, 12)
+    )
+    off = ranker.score(
+        [hot, cold],
+        ChannelProfile(
+            interests=(query("graph"),), priors=Priors(upvotes=False, recency=False, code=False)
+        ),
+        today=date(2026, 6, 12),
+    )
+    assert on[0].paper.key == "h" and on[0].score > on[1].score
+    assert off[0].score == off[1].score
+
+
+def test_deterministic_for_the_same_input() -> None:
+    first = [(i.paper.key, i.score) for i in rank(query("graph"))]
+    assert first == [(i.paper.key, i.score) for i in rank(query("graph"))]
+
+
+def test_select_threshold_near_duplicates_and_size() -> None:
+    def item(key: str, title: str, score: float) -> DigestItem:
+        return DigestItem(paper=p(key, title, "words " + title), score=score, why="w")
+
+    items = [
+        item("1", "Diffusion Policy", 0.9),
+        item("2", "Diffusion policy", 0.8),
+        item("3", "Robot Grasping", 0.5),
+        item("4", "Weak Match", 0.05),
+    ]
+    chosen = select(items, top=5, min_score=0.1)
+    assert [i.paper.key for i in chosen] == ["1", "3"]
+    assert [i.paper.key for i in select(items, top=1)] == ["1"]
+
+
+def test_mined_acronyms_skip_leading_function_words() -> None:
+    mined = mine_acronyms(
+        [
+            "The study of large language models (LLMs) is popular.",
+            "We use Mixture-of-Experts (MoE) layers.",
+        ]
+    )
+    assert mined["llms"] == ("large language models",)
+    assert mined["moe"] == ("mixture-of-experts",)
