@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -116,7 +117,7 @@ def test_ingest_bad_file_fails_without_losing_data(tmp_path: Path) -> None:
 
 class _FakeHf(BaseHTTPRequestHandler):
     body = b"[]"
-    paths: list[str] = []
+    paths: ClassVar[list[str]] = []
 
     def do_GET(self) -> None:
         type(self).paths.append(self.path)

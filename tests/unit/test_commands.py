@@ -157,7 +157,7 @@ async def test_schedule_size_pause_resume_settings(
 async def test_digest_now_and_preview(
     env: tuple[Handlers, MemoryRepository, CommandContext, Publisher],
 ) -> None:
-    handlers, repo, ctx, publisher = env
+    handlers, _, ctx, publisher = env
     await handlers.handle("interests add diffusion policy", ctx)
     preview = await handlers.handle("preview", ctx)
     assert preview.ephemeral and preview.digest is not None
