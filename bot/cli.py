@@ -39,6 +39,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console()
+_state: dict[str, bool] = {"verbose": False}
 err = Console(stderr=True, soft_wrap=True)
 log = logging.getLogger("paperboy")
 
@@ -102,6 +103,7 @@ def _read(path: Path) -> bytes:
 def _main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more")] = False,
 ) -> None:
+    _state["verbose"] = verbose
     configure_logging("DEBUG" if verbose else "WARNING", "text")
 
 
@@ -242,6 +244,8 @@ def demo(
     """Fetch today's papers, make two demo channels, and print each one's digest."""
     from bot.demo import run_demo
 
+    if not _state["verbose"]:
+        configure_logging("ERROR", "text")  # the demo reports failing sources itself
     if database.startswith("sqlite:///"):
         Path(database.removeprefix("sqlite:///")).unlink(missing_ok=True)
     settings = _settings(database_url=database, http_timeout=8.0)
