@@ -149,7 +149,8 @@ class Channel:
     name: str | None = None
     schedule: Schedule = field(default_factory=Schedule)
     digest_size: int = 8
-    min_score: float = 0.0
+    # Below this score a paper is noise: a weak day gives a shorter digest, never padding.
+    min_score: float = 0.25
     paused: bool = False
     paused_reason: str | None = None
     quiet_day_message: bool = True

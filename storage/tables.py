@@ -85,7 +85,7 @@ class ChannelRow(SQLModel, table=True):
     schedule_time: str = Field(default="09:00", max_length=5)
     schedule_days: str = Field(default="mon,tue,wed,thu,fri", max_length=40)
     digest_size: int = 8
-    min_score: float = 0.0
+    min_score: float = 0.25
     paused: bool = False
     paused_reason: str | None = Field(default=None, sa_column=Column(Text))
     quiet_day_message: bool = True
