@@ -18,7 +18,7 @@ help:
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,ml]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -41,7 +41,7 @@ run: $(STAMP)
 	$(BIN)/paperboy run
 
 eval: $(STAMP)
-	$(BIN)/python -m digest.ranking.evaluate $(SHARED)/eval
+	$(BIN)/python -m bot.evaluate $(SHARED)/eval
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench

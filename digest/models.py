@@ -164,8 +164,10 @@ class Channel:
 @dataclass(frozen=True, kw_only=True, slots=True)
 class DigestItem:
     paper: Paper
-    score: float
+    score: float  # orders papers (higher first)
     why: str
+    # Absolute relevance in [0, 1], comparable across days: what thresholds are applied to.
+    relevance: float | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -1,7 +1,11 @@
 """Ranking a day's papers for one channel: interests, feedback, priors, diversity, explanations.
 
-This is the lexical ranker (BM25 with acronym expansion); it needs no model and is the
-fallback whenever no embedding model is installed.
+Per interest, a lexical score (normalised BM25 over title and abstract, acronyms expanded
+both ways) and a dense score (cosine of sentence embeddings, the query refined once by
+pseudo-relevance feedback) are fused on an absolute scale, so one threshold means the same
+on a busy day and a quiet one. A channel's score for a paper is its best-matching interest,
+weighted; votes train a per-channel logistic model on the stored embeddings. Without an
+embedding model the same code ranks lexically.
 """
 
 from __future__ import annotations
@@ -12,15 +16,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
+import numpy.typing as npt
+
 from digest.errors import UsageError
 from digest.identifiers import normalise_title
 from digest.models import DigestItem, Interest, InterestKind, Paper
-from digest.ranking.acronyms import BASE_ACRONYMS, mine_acronyms
-from digest.ranking.bm25 import Bm25Index
+from digest.ranking.embedding import Embedder
+from digest.ranking.feedback import FeedbackModel
+from digest.ranking.index import CorpusIndex, Scores
 from digest.ranking.query import ParsedQuery, parse_query
 from digest.ranking.text import tokenize
 
-__all__ = ["ChannelProfile", "LexicalRanker", "Priors", "select"]
+__all__ = ["ChannelProfile", "HybridRanker", "LexicalRanker", "Priors", "select"]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -43,13 +51,23 @@ class ChannelProfile:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class _Match:
-    relevance: float
+class _InterestScores:
     label: str
-    words: tuple[str, ...] = ()
+    order: Scores  # z units: comparable across interests of one day
+    relevance: Scores  # absolute, in [0, 1]
+    words: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (display word, stems) per query word
+
+    @classmethod
+    def absolute(cls, label: str, relevance: Scores) -> _InterestScores:
+        """For yes/no matches (author, category): order follows relevance."""
+        return cls(label=label, order=3.0 * relevance, relevance=relevance)
 
 
-def _contains_author(paper: Paper, name: str) -> bool:
+def _mentions(text: str, term: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(term)}(?!\w)", text) is not None
+
+
+def _author_match(paper: Paper, name: str) -> bool:
     wanted = normalise_title(name).split()
     if not wanted:
         return False
@@ -60,235 +78,355 @@ def _contains_author(paper: Paper, name: str) -> bool:
         if have == wanted or (len(wanted) == 1 and have[-1] == wanted[0]):
             return True
         # "Y. LeCun" matches "Yann LeCun": same last name and first initial.
-        if have[-1] == wanted[-1] and have[0][:1] == wanted[0][:1]:
+        if len(wanted) > 1 and have[-1] == wanted[-1] and have[0][:1] == wanted[0][:1]:
             return True
     return False
 
 
 def _in_category(paper: Paper, category: str) -> bool:
-    category = category.lower()
-    return any(
-        c.lower() == category or c.lower().startswith(category + ".") for c in paper.categories
-    )
+    wanted = category.lower()
+    return any(c.lower() == wanted or c.lower().startswith(wanted + ".") for c in paper.categories)
 
 
-class LexicalRanker:
-    name = "lexical"
+class HybridRanker:
+    """Lexical + semantic ranking. ``embedder=None`` gives the lexical-only mode.
 
-    def __init__(self, acronyms: Mapping[str, tuple[str, ...]] | None = None) -> None:
-        self._base_acronyms = dict(acronyms if acronyms is not None else BASE_ACRONYMS)
+    Per interest: normalised BM25 (acronyms expanded both ways) and embedding cosine are
+    z-scored over the day's papers and blended (dense weight 0.7); the query is refined once
+    by Rocchio pseudo-relevance feedback; the best candidates are re-scored by their best
+    matching sentences; and scores are smoothed over each paper's nearest neighbours (papers
+    on the same topic tend to be relevant together). That orders papers. Separately an
+    absolute relevance in [0, 1] (rescaled cosine and BM25) decides the threshold, so a weak
+    day yields a shorter digest instead of the best of a bad lot.
+    """
+
+    def __init__(
+        self,
+        embedder: Embedder | None = None,
+        *,
+        dense_weight: float = 0.7,
+        prf_depth: int = 5,
+        prf_weight: float = 0.5,
+        sentence_depth: int = 100,
+        sentence_mix: float = 0.5,
+        smoothing: float = 0.3,
+    ) -> None:
+        self.embedder = embedder
+        self.name = f"hybrid:{embedder.name}" if embedder else "lexical"
+        self.dense_weight = dense_weight
+        self.prf_depth = prf_depth
+        self.prf_weight = prf_weight
+        self.sentence_depth = sentence_depth
+        self.sentence_mix = sentence_mix
+        self.smoothing = smoothing
+        self._query_vectors: dict[str, npt.NDArray[np.float32]] = {}
+
+    def index(
+        self,
+        papers: Sequence[Paper],
+        vectors: npt.NDArray[np.float32] | None = None,
+        sentences: Sequence[npt.NDArray[np.float32]] | None = None,
+    ) -> CorpusIndex:
+        return CorpusIndex(papers, vectors=vectors, sentences=sentences, embedder=self.embedder)
 
     def score(
         self, papers: Sequence[Paper], profile: ChannelProfile, *, today: date | None = None
     ) -> list[DigestItem]:
-        """Every paper scored in [0, ~1.1] with an explanation, best first (ties by key)."""
-        if not papers:
+        return self.score_index(self.index(papers), profile, today=today)
+
+    def embed_query(self, text: str) -> npt.NDArray[np.float32]:
+        """Interests change rarely: their vectors are cached by text."""
+        assert self.embedder is not None
+        vector = self._query_vectors.get(text)
+        if vector is None:
+            if len(self._query_vectors) > 50_000:
+                self._query_vectors.clear()
+            vector = self._query_vectors[text] = self.embedder.embed([text])[0]
+        return vector
+
+    # ---------------------------------------------------------------------------------------
+    def score_index(
+        self, index: CorpusIndex, profile: ChannelProfile, *, today: date | None = None
+    ) -> list[DigestItem]:
+        """Every paper scored with an explanation, best first (ties broken by key)."""
+        n = len(index)
+        if not n:
             return []
-        index = Bm25Index(papers)
-        acronyms = {**mine_acronyms(p.abstract for p in papers), **self._base_acronyms}
-        reverse = {long: acr for acr, longs in acronyms.items() for long in longs}
-        texts = [f"{p.title} {p.abstract}".lower() for p in papers]
-        queries = self._parsed_interests(profile.interests)
-        exclusions = [i.text.lower() for i in profile.interests if i.kind == InterestKind.EXCLUSION]
-        exclusions += [term for _, q in queries if q for term in q.excluded]
+        excluded = self._excluded(index, profile)
         max_weight = max((i.weight for i in profile.interests), default=1.0) or 1.0
-        vectors = _TfIdf(index, papers)
-        variants = {
-            id(interest): _variants(parsed.text, acronyms, reverse) if parsed else []
-            for interest, parsed in queries
-        }
-        items: list[DigestItem] = []
-        for doc, paper in enumerate(papers):
-            if any(_mentions(texts[doc], term) for term in exclusions):
-                items.append(DigestItem(paper=paper, score=0.0, why="excluded by an exclusion"))
+        per_interest = [
+            (interest, self._interest_scores(index, interest, profile))
+            for interest in profile.interests
+            if interest.kind != InterestKind.EXCLUSION
+        ]
+        total = np.full(n, -np.inf)
+        relevance = np.zeros(n)
+        best = np.full(n, -1)
+        for position, (interest, result) in enumerate(per_interest):
+            if result is None:
                 continue
-            best: _Match | None = None
-            best_score = 0.0
-            for interest, parsed in queries:
-                match = self._match(
-                    interest,
-                    parsed,
-                    doc,
-                    paper,
-                    index,
-                    texts[doc],
-                    variants[id(interest)],
-                    profile,
-                    vectors,
+            # A lighter interest counts for less: its scores shift down by up to one z unit.
+            shift = 1.0 - math.sqrt(max(interest.weight, 0.0) / max_weight)
+            weighted = np.where(result.relevance > 0, result.order - shift, -np.inf)
+            better = weighted > total
+            total = np.where(better, weighted, total)
+            best = np.where(better, position, best)
+            relevance = np.maximum(relevance, result.relevance)
+        feedback = FeedbackModel.train(index, profile.liked, profile.disliked)
+        resembles: npt.NDArray[np.int64] | None = None
+        if feedback is not None:
+            base = np.where(np.isfinite(total), total, np.nan)
+            floor = np.nanmin(base) if np.isfinite(base).any() else 0.0
+            base = np.where(np.isfinite(total), total, floor)
+            total = (1 - feedback.weight) * base + feedback.weight * feedback.order
+            relevance = np.maximum(relevance, feedback.relevance)
+            resembles = feedback.nearest_liked
+        total = total + self._priors(index, profile.priors, today)
+        relevance = np.where(excluded, 0.0, relevance)
+        order = np.where(relevance > 0, total, -np.inf)
+        items = []
+        for row, paper in enumerate(index.papers):
+            why = self._explain(
+                index,
+                row,
+                per_interest,
+                int(best[row]),
+                feedback,
+                resembles,
+                bool(excluded[row]),
+                profile,
+            )
+            # The ordering score, squashed to (0, 1) so it reads like a score.
+            value = float(order[row])
+            score = 1 / (1 + math.exp(-(value - 2))) if math.isfinite(value) else 0.0
+            items.append(
+                DigestItem(
+                    paper=paper,
+                    score=round(score, 6),
+                    why=why,
+                    relevance=round(float(relevance[row]), 6),
                 )
-                weighted = match.relevance * math.sqrt(max(interest.weight, 0.0) / max_weight)
-                if weighted > best_score:
-                    best, best_score = match, weighted
-            score, why = best_score, _explain(best)
-            if profile.liked or profile.disliked:
-                liked = max((vectors.similarity(doc, p) for p in profile.liked), default=0.0)
-                disliked = max((vectors.similarity(doc, p) for p in profile.disliked), default=0.0)
-                score += 0.4 * liked - 0.4 * disliked
-                if liked > 0.3 and liked >= best_score:
-                    why = f"resembles a paper you liked{_liked_title(profile.liked, vectors, doc)}"
-            if score > 0:
-                score += _prior_bonus(paper, profile.priors, today)
-            items.append(DigestItem(paper=paper, score=round(max(score, 0.0), 6), why=why))
-        items.sort(key=lambda item: (-item.score, item.paper.key))
+            )
+        items.sort(key=lambda item: (-item.score, -(item.relevance or 0.0), item.paper.key))
         return items
 
-    @staticmethod
-    def _parsed_interests(
-        interests: Sequence[Interest],
-    ) -> list[tuple[Interest, ParsedQuery | None]]:
-        parsed: list[tuple[Interest, ParsedQuery | None]] = []
-        for interest in interests:
-            if interest.kind == InterestKind.EXCLUSION:
-                continue
+    def _excluded(self, index: CorpusIndex, profile: ChannelProfile) -> npt.NDArray[np.bool_]:
+        terms = [i.text.lower() for i in profile.interests if i.kind == InterestKind.EXCLUSION]
+        for interest in profile.interests:
             if interest.kind == InterestKind.QUERY:
-                try:
-                    parsed.append((interest, parse_query(interest.text)))
-                except UsageError:
-                    continue  # stored before the syntax got stricter: ignore, never crash
-            else:
-                parsed.append((interest, None))
-        return parsed
+                parsed = _parse(interest.text)
+                terms += list(parsed.excluded) if parsed else []
+        return np.array(
+            [any(_mentions(text, t) for t in terms) for text in index.texts], dtype=bool
+        )
 
-    def _match(
-        self,
-        interest: Interest,
-        parsed: ParsedQuery | None,
-        doc: int,
-        paper: Paper,
-        index: Bm25Index,
-        text: str,
-        variants: Sequence[tuple[str, list[str]]],
-        profile: ChannelProfile,
-        vectors: _TfIdf,
-    ) -> _Match:
+    def _interest_scores(
+        self, index: CorpusIndex, interest: Interest, profile: ChannelProfile
+    ) -> _InterestScores | None:
+        papers = index.papers
         if interest.kind == InterestKind.AUTHOR:
-            hit = _contains_author(paper, interest.text)
-            return _Match(relevance=1.0 if hit else 0.0, label=f"author {interest.text}")
+            hits = np.array([_author_match(p, interest.text) for p in papers], dtype=float)
+            return _InterestScores.absolute(f"author {interest.text}", hits)
         if interest.kind == InterestKind.CATEGORY:
-            hit = _in_category(paper, interest.text)
-            return _Match(relevance=0.5 if hit else 0.0, label=f"category {interest.text}")
+            hits = np.array([_in_category(p, interest.text) for p in papers], dtype=float) * 0.5
+            return _InterestScores.absolute(f"category {interest.text}", hits)
         if interest.kind == InterestKind.SEED:
             seed = profile.seeds.get(interest.text)
-            sim = vectors.similarity(doc, seed) if seed and seed.key != paper.key else 0.0
-            return _Match(
-                relevance=sim, label=f"similar to {seed.title if seed else interest.text}"
+            if seed is None:
+                return None
+            return _InterestScores.absolute(
+                f"similar to “{seed.title}”", self._seed_scores(index, seed)
             )
-        assert parsed is not None
-        label = f"“{interest.text}”"
-        if any(not _mentions(text, phrase.lower()) for phrase in parsed.phrases):
-            return _Match(relevance=0.0, label=label)
-        if parsed.authors and not any(_contains_author(paper, a) for a in parsed.authors):
-            return _Match(relevance=0.0, label=label)
-        if parsed.categories and not any(_in_category(paper, c) for c in parsed.categories):
-            return _Match(relevance=0.0, label=label)
-        relevance, words = 0.0, ()
-        for variant, terms in variants:
-            if not terms:
-                continue
-            value = index.score(doc, terms)
-            if value > relevance:
-                relevance = value
-                words = tuple(
-                    w for w in variant.split() if any(index.contains(doc, t) for t in tokenize(w))
-                )
-        if not parsed.text:  # only operators: author/category/seed filters passed
-            relevance = 0.6
+        parsed = _parse(interest.text)
+        if parsed is None:
+            return None  # stored before the syntax got stricter: ignore, never crash
+        mask = np.ones(len(papers), dtype=bool)
+        for phrase in parsed.phrases:
+            mask &= np.array([_mentions(t, phrase.lower()) for t in index.texts])
+        if parsed.authors:
+            mask &= np.array([any(_author_match(p, a) for a in parsed.authors) for p in papers])
+        if parsed.categories:
+            mask &= np.array([any(_in_category(p, c) for c in parsed.categories) for p in papers])
+        if parsed.text:
+            order, relevance = self._topic_scores(index, parsed.text)
+        else:  # only operators (author:, cat:, like:): the filters decide
+            order, relevance = np.full(len(papers), 1.8), np.full(len(papers), 0.6)
         for seed_id in parsed.seeds:
-            seed = profile.seeds.get(seed_id)
-            if seed and seed.key != paper.key:
-                relevance = max(relevance, vectors.similarity(doc, seed))
-        return _Match(relevance=relevance, label=label, words=words)
+            if (seed := profile.seeds.get(seed_id)) is not None:
+                similar = self._seed_scores(index, seed)
+                relevance = np.maximum(relevance, similar)
+                order = np.maximum(order, 3.0 * similar)
+        words = tuple((w, tuple(tokenize(w))) for w in _display_words(parsed.text, index.acronyms))
+        return _InterestScores(
+            label=f"“{interest.text}”",
+            order=np.where(mask, order, -np.inf),
+            relevance=np.where(mask, relevance, 0.0),
+            words=words,
+        )
+
+    def _seed_scores(self, index: CorpusIndex, seed: Paper) -> Scores:
+        scores = np.clip(index.similarity_to(seed), 0.0, 1.0)
+        row = index.rows.get(seed.key)
+        if row is not None:
+            scores[row] = 0.0  # the seed itself is not news
+        return scores
+
+    def _topic_scores(self, index: CorpusIndex, text: str) -> tuple[Scores, Scores]:
+        """(order in z units, absolute relevance) of every paper for a topic query."""
+        variants = _variants(text, index.acronyms)
+        lexical = np.max([index.lexical(tokenize(v)) for v in variants], axis=0)
+        if self.embedder is None or index.vectors is None:
+            return self._smooth(index, _z(lexical)), lexical
+        query = self.embed_query(_expanded_query(text, index.acronyms))
+        dense = (index.vectors @ query).astype(np.float64)
+        a = self.dense_weight
+        fused = a * _z(dense) + (1 - a) * _z(lexical)
+        if self.prf_depth:
+            # Rocchio pseudo-relevance feedback: move the query towards its best matches, so a
+            # two-word interest borrows the vocabulary of the papers it clearly means.
+            top = np.argsort(-fused, kind="stable")[: self.prf_depth]
+            refined = query + self.prf_weight * index.vectors[top].mean(axis=0)
+            query = (refined / (np.linalg.norm(refined) or 1.0)).astype(np.float32)
+            dense = (index.vectors @ query).astype(np.float64)
+            fused = a * _z(dense) + (1 - a) * _z(lexical)
+        semantic = dense
+        if self.sentence_depth and index.sentence_vectors is not None:
+            # The best candidates are re-scored by their two best-matching sentences: a paper
+            # whose one paragraph is on topic is not drowned by the rest of its abstract.
+            top = np.argsort(-fused, kind="stable")[: self.sentence_depth]
+            semantic = dense.copy()
+            mix = self.sentence_mix
+            semantic[top] = (1 - mix) * dense[top] + mix * index.sentence_scores(query, top)
+            fused = a * _z(semantic) + (1 - a) * _z(lexical)
+        # Cosines of unrelated MiniLM texts sit near 0.1, clear matches above 0.5: that band,
+        # rescaled to [0, 1], blends with BM25 into a relevance that holds across days.
+        rescaled = np.clip((np.maximum(semantic, dense) - 0.1) / 0.5, 0.0, 1.0)
+        relevance = a * rescaled + (1 - a) * lexical
+        return self._smooth(index, fused), relevance
+
+    def _smooth(self, index: CorpusIndex, scores: Scores) -> Scores:
+        """Blend each paper's score with its nearest neighbours' (the cluster hypothesis)."""
+        if not self.smoothing or index.neighbours is None:
+            return scores
+        return (1 - self.smoothing) * scores + self.smoothing * scores[index.neighbours].mean(
+            axis=1
+        )
+
+    @staticmethod
+    def _priors(index: CorpusIndex, priors: Priors, today: date | None) -> Scores:
+        bonus = np.zeros(len(index))
+        for row, paper in enumerate(index.papers):
+            if priors.upvotes and paper.upvotes:
+                bonus[row] += 0.3 * min(1.0, math.log1p(paper.upvotes) / math.log(101))
+            if priors.recency and today and paper.published:
+                age = (today - paper.published).days
+                bonus[row] += 0.15 * max(0.0, 1 - age / 14) if age >= 0 else 0.0
+            if priors.code and paper.code_url:
+                bonus[row] += 0.1
+        return bonus
+
+    @staticmethod
+    def _explain(
+        index: CorpusIndex,
+        row: int,
+        per_interest: Sequence[tuple[Interest, _InterestScores | None]],
+        best: int,
+        feedback: FeedbackModel | None,
+        resembles: npt.NDArray[np.int64] | None,
+        excluded: bool,
+        profile: ChannelProfile,
+    ) -> str:
+        if excluded:
+            return "excluded by an exclusion"
+        parts: list[str] = []
+        if best >= 0:
+            result = per_interest[best][1]
+            assert result is not None
+            matched = [
+                word
+                for word, stems in result.words
+                if stems and all(index.contains(row, s) for s in stems)
+            ]
+            detail = f" ({', '.join(dict.fromkeys(matched))})" if matched else ""
+            parts.append(f"matches {result.label}{detail}")
+        if feedback is not None and resembles is not None and feedback.relevance[row] > 0.5:
+            parts.append(f"resembles “{profile.liked[int(resembles[row])].title}”, which you liked")
+        return "; ".join(parts) or "no interest matched"
 
 
-def _variants(
-    text: str, acronyms: Mapping[str, tuple[str, ...]], reverse: Mapping[str, str]
-) -> list[tuple[str, list[str]]]:
-    """The query as typed, with acronyms spelled out, and with long forms abbreviated,
-    each with its tokens."""
-    return [(v, tokenize(v)) for v in _spell_variants(text, acronyms, reverse)]
+class LexicalRanker(HybridRanker):
+    """The model-free ranker: BM25 with acronym expansion, same features otherwise."""
+
+    def __init__(self) -> None:
+        super().__init__(embedder=None)
 
 
-def _spell_variants(
-    text: str, acronyms: Mapping[str, tuple[str, ...]], reverse: Mapping[str, str]
-) -> list[str]:
+def _z(values: Scores) -> Scores:
+    """Standardise over the day's papers (a constant vector becomes zeros)."""
+    spread = float(values.std())
+    return (values - values.mean()) / spread if spread > 1e-12 else np.zeros_like(values)
+
+
+def _parse(text: str) -> ParsedQuery | None:
+    try:
+        return parse_query(text)
+    except UsageError:
+        return None
+
+
+def _variants(text: str, acronyms: Mapping[str, tuple[str, ...]]) -> list[str]:
+    """The query as typed, with acronyms spelled out, and with long forms abbreviated."""
     variants = [text]
     lowered = text.lower()
     for word in re.findall(r"[A-Za-z][A-Za-z0-9-]*", text):
         for long_form in acronyms.get(word.lower(), ())[:3]:
             variants.append(re.sub(rf"\b{re.escape(word)}\b", long_form, text))
-    for long_form, acronym in reverse.items():
-        if len(long_form) > 8 and long_form in lowered:
-            variants.append(lowered.replace(long_form, acronym))
+    for acronym, long_forms in acronyms.items():
+        for long_form in long_forms:
+            if len(long_form) > 8 and long_form in lowered:
+                variants.append(lowered.replace(long_form, acronym))
     return list(dict.fromkeys(variants))
 
 
-def _mentions(text: str, term: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(term)}(?!\w)", text) is not None
+def _expanded_query(text: str, acronyms: Mapping[str, tuple[str, ...]]) -> str:
+    """For the embedding: acronyms followed by their spelled-out forms."""
+    extra = [
+        acronyms[w.lower()][0]
+        for w in re.findall(r"[A-Za-z][A-Za-z0-9-]*", text)
+        if w.lower() in acronyms
+    ]
+    return f"{text} ({'; '.join(extra)})" if extra else text
 
 
-def _explain(match: _Match | None) -> str:
-    if match is None or match.relevance <= 0:
-        return "no interest matched"
-    if match.words:
-        return f"matches {match.label}: {', '.join(dict.fromkeys(match.words))}"
-    return f"matches {match.label}"
-
-
-def _liked_title(liked: Sequence[Paper], vectors: _TfIdf, doc: int) -> str:
-    best = max(liked, key=lambda p: vectors.similarity(doc, p))
-    return f": {best.title}"
-
-
-def _prior_bonus(paper: Paper, priors: Priors, today: date | None) -> float:
-    bonus = 0.0
-    if priors.upvotes and paper.upvotes:
-        bonus += 0.06 * min(1.0, math.log1p(paper.upvotes) / math.log(101))
-    if priors.recency and today and paper.published:
-        age = (today - paper.published).days
-        bonus += 0.03 * max(0.0, 1 - age / 14) if age >= 0 else 0.0
-    if priors.code and paper.code_url:
-        bonus += 0.02
-    return bonus
-
-
-class _TfIdf:
-    """Cosine similarity of idf-weighted term vectors, for seeds and feedback."""
-
-    def __init__(self, index: Bm25Index, papers: Sequence[Paper]) -> None:
-        self._index = index
-        self._papers = papers
-        self._cache: dict[str, dict[str, float]] = {}
-
-    def vector(self, paper: Paper) -> dict[str, float]:
-        if paper.key not in self._cache:
-            counts: dict[str, float] = {}
-            for token in tokenize(f"{paper.title} {paper.title} {paper.abstract}"):
-                counts[token] = counts.get(token, 0.0) + 1.0
-            vec = {t: (1 + math.log(c)) * self._index.idf(t) for t, c in counts.items()}
-            norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-            self._cache[paper.key] = {t: v / norm for t, v in vec.items()}
-        return self._cache[paper.key]
-
-    def similarity(self, doc: int, other: Paper) -> float:
-        mine, theirs = self.vector(self._papers[doc]), self.vector(other)
-        if len(theirs) < len(mine):
-            mine, theirs = theirs, mine
-        return sum(v * theirs.get(t, 0.0) for t, v in mine.items())
+def _display_words(text: str, acronyms: Mapping[str, tuple[str, ...]]) -> list[str]:
+    words = [w for w in re.findall(r"[\w-]+", text) if tokenize(w)]
+    for word in list(words):
+        for long_form in acronyms.get(word.lower(), ())[:1]:
+            words.extend(w for w in long_form.split() if tokenize(w))
+    return words
 
 
 def select(
-    items: Sequence[DigestItem], *, top: int, min_score: float = 0.0, diversity: float = 0.3
+    items: Sequence[DigestItem],
+    *,
+    top: int,
+    min_score: float = 0.0,
+    diversity: float = 0.3,
 ) -> list[DigestItem]:
     """The digest: above the threshold, near-duplicates dropped, then MMR for variety.
 
     Never padded: a weak day yields a shorter digest.
     """
-    eligible = [i for i in items if i.score > 0 and i.score >= min_score]
+    eligible = [
+        i
+        for i in items
+        if i.score > 0 and (i.relevance if i.relevance is not None else i.score) >= min_score
+    ]
     token_sets = {id(i): set(tokenize(f"{i.paper.title} {i.paper.abstract}")) for i in eligible}
     chosen: list[DigestItem] = []
     seen_titles: set[str] = set()
     while eligible and len(chosen) < top:
-        best, best_value = None, -math.inf
+        best, best_value = eligible[0], -math.inf
         for item in eligible:
             overlap = max(
                 (_jaccard(token_sets[id(item)], token_sets[id(c)]) for c in chosen), default=0.0
@@ -296,16 +434,14 @@ def select(
             value = item.score - diversity * overlap
             if value > best_value:
                 best, best_value = item, value
-        assert best is not None
         eligible.remove(best)
         title_key = normalise_title(best.paper.title)
         near_duplicate = title_key in seen_titles or any(
             _jaccard(token_sets[id(best)], token_sets[id(c)]) > 0.8 for c in chosen
         )
-        if near_duplicate:
-            continue
-        seen_titles.add(title_key)
-        chosen.append(best)
+        if not near_duplicate:
+            seen_titles.add(title_key)
+            chosen.append(best)
     return chosen
 
 

@@ -1,0 +1,206 @@
+"""A day's candidate papers prepared once for ranking many channels.
+
+BM25 term weights live in a sparse matrix (papers x vocabulary), so scoring a query is one
+sparse column slice and a dot product; dense vectors live in one float32 matrix, so scoring
+is one matrix-vector product. Both are built once per day, never per channel.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+
+from digest.models import Paper
+from digest.ranking.acronyms import BASE_ACRONYMS, mine_acronyms
+from digest.ranking.embedding import Embedder, Matrix, paper_text
+from digest.ranking.text import tokenize
+
+__all__ = ["TITLE_WEIGHT", "CorpusIndex", "Scores", "Vector", "embed_sentences", "split_sentences"]
+
+TITLE_WEIGHT = 2
+Vector = npt.NDArray[np.float32]
+Scores = npt.NDArray[np.float64]
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
+
+
+def split_sentences(paper: Paper) -> list[str]:
+    """The title and the abstract's sentences (short fragments dropped)."""
+    parts = [s.strip() for s in _SENTENCE.split(paper.abstract) if len(s.strip()) > 20]
+    return [paper.title, *parts]
+
+
+def embed_sentences(embedder: Embedder, papers: Sequence[Paper]) -> list[Matrix]:
+    """One matrix per paper, a row per sentence, from a single batched call."""
+    texts: list[str] = []
+    sizes: list[int] = []
+    for paper in papers:
+        parts = split_sentences(paper)
+        texts.extend(parts)
+        sizes.append(len(parts))
+    flat = embedder.embed(texts)
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    return [flat[offsets[i] : offsets[i + 1]] for i in range(len(papers))]
+
+
+class CorpusIndex:
+    def __init__(
+        self,
+        papers: Sequence[Paper],
+        *,
+        vectors: Matrix | None = None,
+        sentences: Sequence[Matrix] | None = None,
+        embedder: Embedder | None = None,
+        acronyms: Mapping[str, tuple[str, ...]] | None = None,
+        neighbours: int = 10,
+        k1: float = 1.2,
+        b: float = 0.75,
+    ) -> None:
+        """``vectors`` (one per paper) and ``sentences`` (one matrix per paper: its title and
+        abstract sentences) are the stored embeddings; missing ones are computed with
+        ``embedder``."""
+        self.papers = list(papers)
+        self.rows = {p.key: i for i, p in enumerate(self.papers)}
+        self.texts = [f"{p.title} {p.abstract}".lower() for p in self.papers]
+        base = dict(BASE_ACRONYMS if acronyms is None else acronyms)
+        self.acronyms = {**mine_acronyms(p.abstract for p in self.papers), **base}
+        self._build_lexical(k1, b)
+        self.embedder = embedder
+        if vectors is None and embedder is not None and self.papers:
+            vectors = embedder.embed([paper_text(p) for p in self.papers])
+        if vectors is not None and len(vectors) != len(self.papers):
+            raise ValueError("one vector per paper is needed")
+        self.vectors = vectors
+        if sentences is None and embedder is not None and self.papers:
+            sentences = embed_sentences(embedder, self.papers)
+        self.sentence_vectors: Matrix | None = None
+        self.sentence_owner: npt.NDArray[np.int64] | None = None
+        self.sentence_offsets: npt.NDArray[np.int64] | None = None
+        if sentences is not None and vectors is not None:
+            sizes = np.array([len(m) for m in sentences], dtype=np.int64)
+            self.sentence_offsets = np.concatenate([[0], np.cumsum(sizes)])
+            self.sentence_owner = np.repeat(np.arange(len(sentences)), sizes)
+            self.sentence_vectors = np.vstack(sentences).astype(np.float32) if sizes.sum() else None
+        self.neighbours = self._neighbours(neighbours) if vectors is not None else None
+
+    def _neighbours(self, k: int) -> npt.NDArray[np.int64] | None:
+        """Each paper's ``k`` most similar papers (for score smoothing), in row blocks so
+        memory stays flat for tens of thousands of papers."""
+        assert self.vectors is not None
+        n = len(self.vectors)
+        k = min(k, n - 1)
+        if k < 1:
+            return None
+        out = np.zeros((n, k), dtype=np.int64)
+        for start in range(0, n, 2048):
+            block = self.vectors[start : start + 2048] @ self.vectors.T
+            block[np.arange(len(block)), np.arange(start, start + len(block))] = -np.inf
+            top = np.argpartition(-block, k - 1, axis=1)[:, :k]
+            out[start : start + len(block)] = top
+        return out
+
+    def sentence_scores(self, query: Vector, rows: npt.NDArray[np.int64], top: int = 2) -> Scores:
+        """Mean of the ``top`` best sentence cosines of each paper in ``rows``."""
+        assert self.sentence_vectors is not None and self.sentence_offsets is not None
+        result = np.zeros(len(rows))
+        for i, row in enumerate(rows):
+            start, end = self.sentence_offsets[row], self.sentence_offsets[row + 1]
+            if end <= start:
+                assert self.vectors is not None
+                result[i] = float(self.vectors[row] @ query)
+                continue
+            cosines = self.sentence_vectors[start:end] @ query
+            best = np.sort(cosines)[-top:]
+            result[i] = float(best.mean())
+        return result
+
+    def __len__(self) -> int:
+        return len(self.papers)
+
+    def _build_lexical(self, k1: float, b: float) -> None:
+        vocabulary: dict[str, int] = {}
+        rows: list[int] = []
+        cols: list[int] = []
+        counts: list[float] = []
+        lengths = np.zeros(len(self.papers), dtype=np.float64)
+        for row, paper in enumerate(self.papers):
+            bag = Counter(tokenize(paper.title) * TITLE_WEIGHT + tokenize(paper.abstract))
+            lengths[row] = sum(bag.values())
+            for term, count in bag.items():
+                rows.append(row)
+                cols.append(vocabulary.setdefault(term, len(vocabulary)))
+                counts.append(count)
+        self.vocabulary = vocabulary
+        n = len(self.papers)
+        tf = sparse.csr_matrix((counts, (rows, cols)), shape=(n, len(vocabulary)), dtype=np.float64)
+        df = np.bincount(np.asarray(cols, dtype=np.int64), minlength=len(vocabulary))
+        self.idf = np.log1p((n - df + 0.5) / (df + 0.5))
+        self.unknown_idf = math.log1p((n + 0.5) / 0.5)
+        average = lengths.mean() if n else 1.0
+        norm = k1 * (1 - b + b * lengths / (average or 1.0))
+        # Saturated term weight tf / (tf + norm): in [0, 1), BM25 up to the (k1 + 1) factor.
+        saturated = tf.tocoo()
+        values = saturated.data / (saturated.data + norm[saturated.row])
+        self.weights = sparse.csc_matrix(
+            (values, (saturated.row, saturated.col)), shape=tf.shape, dtype=np.float64
+        )
+        self.tfidf = self._tfidf(tf)
+
+    def _tfidf(self, tf: sparse.csr_matrix) -> sparse.csr_matrix:
+        logged = tf.copy()
+        logged.data = 1 + np.log(logged.data)
+        weighted = logged @ sparse.diags(self.idf)
+        norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        return sparse.csr_matrix(sparse.diags(1 / norms) @ weighted)
+
+    def lexical(self, terms: Sequence[str]) -> Scores:
+        """Normalised BM25 of every paper for a query's terms, in [0, 1)."""
+        unique = list(dict.fromkeys(terms))
+        if not unique or not self.papers:
+            return np.zeros(len(self.papers))
+        known = [self.vocabulary[t] for t in unique if t in self.vocabulary]
+        total = sum(
+            self.idf[self.vocabulary[t]] if t in self.vocabulary else self.unknown_idf
+            for t in unique
+        )
+        if not known:
+            return np.zeros(len(self.papers))
+        scores = self.weights[:, known] @ self.idf[known]
+        return np.asarray(scores).ravel() / total
+
+    def contains(self, row: int, term: str) -> bool:
+        col = self.vocabulary.get(term)
+        return col is not None and self.weights[row, col] > 0
+
+    def tfidf_vector(self, text: str) -> sparse.csr_matrix:
+        bag = Counter(t for t in tokenize(text) if t in self.vocabulary)
+        if not bag:
+            return sparse.csr_matrix((1, len(self.vocabulary)))
+        cols = [self.vocabulary[t] for t in bag]
+        values = np.array(
+            [(1 + math.log(c)) * self.idf[self.vocabulary[t]] for t, c in bag.items()]
+        )
+        values /= np.linalg.norm(values) or 1.0
+        return sparse.csr_matrix((values, ([0] * len(cols), cols)), shape=(1, len(self.vocabulary)))
+
+    def similarity_to(self, paper: Paper) -> Scores:
+        """How much every paper resembles ``paper`` (cosine: dense when vectors exist)."""
+        row = self.rows.get(paper.key)
+        if self.vectors is not None:
+            if row is not None:
+                query = self.vectors[row]
+            elif self.embedder is not None:
+                query = self.embedder.embed([paper_text(paper)])[0]
+            else:
+                return np.asarray(
+                    self.tfidf @ self.tfidf_vector(paper_text(paper)).T.toarray()
+                ).ravel()
+            return (self.vectors @ query).astype(np.float64)
+        vector = self.tfidf[row] if row is not None else self.tfidf_vector(paper_text(paper))
+        return np.asarray((self.tfidf @ vector.T).toarray()).ravel()
