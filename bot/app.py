@@ -16,6 +16,8 @@ from bot.handlers import Handlers
 from bot.settings import Settings
 from digest.clock import SystemClock
 from digest.ports import Clock, PaperSource
+from digest.ranking.embedding import load_embedder
+from digest.ranking.ranker import HybridRanker
 from digest.service import DigestService, IngestService
 from digest.sources.arxiv import ArxivApi, ArxivApiSource, ArxivFeedSource
 from digest.sources.feed import FeedSource
@@ -36,6 +38,7 @@ class App:
     ingest: IngestService
     digests: DigestService
     handlers: Handlers
+    ranker: HybridRanker
     hf_search: HfSearch
     arxiv_api: ArxivApi
 
@@ -89,13 +92,16 @@ async def build_app(
     try:
         fetcher = HttpFetcher(client, policy=policy, validators=repository)
         hf_search = HfSearch(fetcher, base_url=settings.hf_base_url)
-        digests = DigestService(repository, clock)
+        embedder = load_embedder(settings.embedder)
+        ranker = HybridRanker(embedder)
+        digests = DigestService(repository, clock, ranker=ranker)
         yield App(
+            ranker=ranker,
             settings=settings,
             clock=clock,
             repository=repository,
             fetcher=fetcher,
-            ingest=IngestService(repository, clock),
+            ingest=IngestService(repository, clock, embedder=embedder),
             digests=digests,
             handlers=Handlers(repository, digests, clock, remote_search=hf_search.search),
             hf_search=hf_search,

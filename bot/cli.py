@@ -290,6 +290,62 @@ def run(
     _run(run_forever(settings, console, slack_http=slack_http))
 
 
+@app.command()
+def rank(
+    papers: Annotated[Path, typer.Option("--papers", help="Any file `paperboy parse` reads")],
+    interest: Annotated[list[str], typer.Option("--interest", help="An interest (repeatable)")],
+    top: Annotated[int, typer.Option(min=1, help="How many papers to print")] = 10,
+    like: Annotated[list[str] | None, typer.Option("--like", help="Id of a liked paper")] = None,
+    dislike: Annotated[
+        list[str] | None, typer.Option("--dislike", help="Id of a disliked paper")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array")] = False,
+    embedder: Annotated[str, typer.Option(help="auto, minilm, hashing or none")] = "auto",
+) -> None:
+    """Rank a file of papers for some interests (contract: prints id, title, score, why)."""
+    from digest.models import Interest, InterestKind
+    from digest.ranking.embedding import load_embedder
+    from digest.ranking.query import parse_query
+    from digest.ranking.ranker import ChannelProfile, HybridRanker
+
+    try:
+        parsed = parse(_read(papers), "auto", today=date.today())
+    except SourceError as exc:
+        raise _fail(f"{papers}: not a readable listing ({exc.reason})") from None
+    for text in interest:
+        try:
+            parse_query(text)
+        except PaperboyError as exc:
+            raise _fail(f"--interest {text!r}: {exc}", 2) from None
+    by_id = {p.id: p for p in parsed if p.id}
+    unknown = [i for i in [*(like or []), *(dislike or [])] if i not in by_id]
+    if unknown:
+        raise _fail(f"no paper with id {', '.join(unknown)} in {papers}", 2)
+    # Keys must be unique for ranking; papers without any id are keyed by their position.
+    keyed = [p.replace(uid=f"{n}:{p.key}") for n, p in enumerate(parsed)]
+    lookup = {p.id: p for p in keyed if p.id}
+    profile = ChannelProfile(
+        interests=tuple(Interest(kind=InterestKind.QUERY, text=t) for t in interest),
+        liked=tuple(lookup[i] for i in like or []),
+        disliked=tuple(lookup[i] for i in dislike or []),
+    )
+    ranker = HybridRanker(load_embedder(embedder))
+    voted = {p.key for p in (*profile.liked, *profile.disliked)}
+    items = [i for i in ranker.score(keyed, profile) if i.paper.key not in voted][:top]
+    rows = [
+        {"id": i.paper.id, "title": i.paper.title, "score": i.score, "why": i.why} for i in items
+    ]
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
+        return
+    table = Table("score", "id", "title", "why", title=f"{ranker.name}: {', '.join(interest)}")
+    for row in rows:
+        table.add_row(
+            f"{row['score']:.3f}", str(row["id"] or "—"), str(row["title"]), str(row["why"])
+        )
+    console.print(table)
+
+
 db = typer.Typer(help="Database maintenance", no_args_is_help=True)
 app.add_typer(db, name="db")
 

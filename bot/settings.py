@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     # Where `paperboy demo` falls back to when the network does not answer.
     listings_dir: Path | None = None
 
+    # Ranking: "auto" uses the embedding model when installed (else lexical), "minilm"
+    # requires it, "none" ranks lexically.
+    embedder: str = Field(default="auto", pattern="^(auto|minilm|hashing|none)$")
+
     # Defaults for new channels.
     default_timezone: str = "UTC"
     digest_size: int = Field(default=8, ge=1, le=25)

@@ -6,10 +6,13 @@ the console publisher) used by tests, the console adapter and local development.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
 
 from digest.compose import Digest
 from digest.models import (
@@ -29,6 +32,7 @@ __all__ = [
     "Clock",
     "Delivery",
     "DeliveryRepository",
+    "EmbeddingStore",
     "Feedback",
     "FeedbackRepository",
     "FetchResult",
@@ -39,6 +43,7 @@ __all__ = [
     "Ranker",
     "Repository",
     "SourceStateRepository",
+    "StoredEmbedding",
     "SummaryCache",
     "UpsertCounts",
     "ValidatorStore",
@@ -217,6 +222,22 @@ class ValidatorStore(Protocol):
     def put_validators(self, url: str, etag: str | None, last_modified: str | None) -> None: ...
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StoredEmbedding:
+    """A paper's vectors: its whole text, and one row per sentence (title first)."""
+
+    vector: npt.NDArray[np.float32]
+    sentences: npt.NDArray[np.float32]
+
+
+class EmbeddingStore(Protocol):
+    """Embeddings are computed once per paper and model, and kept."""
+
+    def get_embeddings(self, keys: Sequence[str], model: str) -> dict[str, StoredEmbedding]: ...
+
+    def put_embeddings(self, model: str, embeddings: Mapping[str, StoredEmbedding]) -> None: ...
+
+
 class SourceStateRepository(Protocol):
     def get_source_health(self, name: str) -> SourceHealth: ...
 
@@ -235,6 +256,7 @@ class Repository(
     SummaryCache,
     SourceStateRepository,
     ValidatorStore,
+    EmbeddingStore,
     Protocol,
 ):
     """Everything the services store, as one object (memory or SQL)."""

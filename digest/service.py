@@ -9,25 +9,31 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import numpy as np
+
 from digest.compose import Digest
 from digest.errors import SourceError
 from digest.models import Channel, DigestRun, InterestKind, Paper, SourceHealth
 from digest.ports import (
     Clock,
+    EmbeddingStore,
     FetchResult,
     PaperSource,
     Publisher,
-    Ranker,
     Repository,
+    StoredEmbedding,
     UpsertCounts,
 )
-from digest.ranking.ranker import ChannelProfile, LexicalRanker, select
+from digest.ranking.embedding import Embedder, paper_text
+from digest.ranking.index import CorpusIndex, embed_sentences
+from digest.ranking.ranker import ChannelProfile, HybridRanker, LexicalRanker, select
 
 __all__ = [
     "DigestService",
     "IngestReport",
     "IngestService",
     "SourceReport",
+    "ensure_embeddings",
 ]
 
 log = logging.getLogger(__name__)
@@ -61,9 +67,12 @@ class IngestReport:
 
 
 class IngestService:
-    def __init__(self, repository: Repository, clock: Clock) -> None:
+    def __init__(
+        self, repository: Repository, clock: Clock, *, embedder: Embedder | None = None
+    ) -> None:
         self._repository = repository
         self._clock = clock
+        self._embedder = embedder
 
     def store(self, result: FetchResult) -> UpsertCounts:
         """Store one fetch: new papers, plus updates that only refresh papers already stored."""
@@ -72,6 +81,9 @@ class IngestService:
         known_updates = [p for p in result.updates if self._repository.get_paper(p.key)]
         if known_updates:
             counts += self._repository.upsert_papers(known_updates, now)
+        if self._embedder is not None and counts.new:
+            fresh = self._repository.list_papers(since=now)
+            ensure_embeddings(self._repository, self._embedder, fresh)
         return counts
 
     async def ingest(self, sources: Sequence[PaperSource], day: date) -> IngestReport:
@@ -114,6 +126,25 @@ class IngestService:
         return self._repository.list_source_health()
 
 
+def ensure_embeddings(
+    store: EmbeddingStore, embedder: Embedder, papers: Sequence[Paper]
+) -> dict[str, StoredEmbedding]:
+    """Every paper's stored embedding, computing (once, in one batch) and keeping the missing."""
+    keys = [p.key for p in papers]
+    found = store.get_embeddings(keys, embedder.name)
+    missing = [p for p in papers if p.key not in found]
+    if missing:
+        whole = embedder.embed([paper_text(p) for p in missing])
+        parts = embed_sentences(embedder, missing)
+        fresh = {
+            paper.key: StoredEmbedding(vector=vector, sentences=sentences)
+            for paper, vector, sentences in zip(missing, whole, parts, strict=True)
+        }
+        store.put_embeddings(embedder.name, fresh)
+        found.update(store.get_embeddings([p.key for p in missing], embedder.name))
+    return found
+
+
 class DigestService:
     """Composes digests from stored papers and hands them to a publisher through an outbox."""
 
@@ -122,13 +153,34 @@ class DigestService:
         repository: Repository,
         clock: Clock,
         *,
-        ranker: Ranker | None = None,
+        ranker: HybridRanker | None = None,
         window: timedelta = timedelta(days=3),
     ) -> None:
         self._repository = repository
         self._clock = clock
-        self._ranker: Ranker = ranker or LexicalRanker()
+        self._ranker = ranker or LexicalRanker()
         self._window = window
+        self._index: tuple[tuple[str, ...], CorpusIndex] | None = None
+
+    def _corpus(self, papers: Sequence[Paper]) -> CorpusIndex:
+        """The day's index, built once and shared by every channel until the papers change."""
+        keys = tuple(p.key for p in papers)
+        if self._index is not None and self._index[0] == keys:
+            return self._index[1]
+        embedder = self._ranker.embedder
+        if embedder is None:
+            index = self._ranker.index(papers)
+        else:
+            stored = ensure_embeddings(self._repository, embedder, papers)
+            index = self._ranker.index(
+                papers,
+                vectors=np.vstack([stored[k].vector for k in keys]).astype(np.float32)
+                if keys
+                else None,
+                sentences=[stored[k].sentences for k in keys],
+            )
+        self._index = (keys, index)
+        return index
 
     def local_day(self, channel: Channel) -> date:
         return self._clock.now().astimezone(ZoneInfo(channel.schedule.timezone)).date()
@@ -147,12 +199,14 @@ class DigestService:
         seeds = {s: p for s in seed_ids if (p := self._repository.get_paper(s))}
         return ChannelProfile(interests=interests, liked=liked, disliked=disliked, seeds=seeds)
 
+    def recent(self, since: datetime | None = None) -> list[Paper]:
+        return self._repository.list_papers(since=since or self._clock.now() - self._window)
+
     def candidates(self, channel: Channel, *, since: datetime | None = None) -> list[Paper]:
         """Recent papers this channel has never been sent."""
         assert channel.id is not None
-        since = since or self._clock.now() - self._window
         delivered = self._repository.delivered_keys(channel.id)
-        return [p for p in self._repository.list_papers(since=since) if p.key not in delivered]
+        return [p for p in self.recent(since) if p.key not in delivered]
 
     def compose(
         self,
@@ -163,9 +217,13 @@ class DigestService:
         preview: bool = False,
         since: datetime | None = None,
     ) -> Digest:
-        papers = self.candidates(channel, since=since)
+        assert channel.id is not None
+        recent = self.recent(since)
+        delivered = self._repository.delivered_keys(channel.id)
+        papers = [p for p in recent if p.key not in delivered]
         day = self.local_day(channel)
-        scored = self._ranker.score(papers, self.profile(channel), today=day)
+        ranked = self._ranker.score_index(self._corpus(recent), self.profile(channel), today=day)
+        scored = [item for item in ranked if item.paper.key not in delivered]
         picked = select(scored, top=channel.digest_size, min_score=channel.min_score)
         picked_keys = {item.paper.key for item in picked}
         left_out = tuple(i for i in scored if i.paper.key not in picked_keys and i.score > 0)[:5]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+import numpy as np
 from digest.identifiers import normalise_title, parse_arxiv_id
 from digest.models import Channel, DigestRun, Interest, Paper, Platform, SourceHealth, Workspace
-from digest.ports import Delivery, Feedback, UpsertCounts
+from digest.ports import Delivery, Feedback, StoredEmbedding, UpsertCounts
 
 from storage.upsert import plan_upsert
 
@@ -31,6 +32,7 @@ class MemoryRepository:
         self._summaries: dict[tuple[str, str], str] = {}
         self._sources: dict[str, SourceHealth] = {}
         self._validators: dict[str, tuple[str | None, str | None]] = {}
+        self._embeddings: dict[tuple[str, str], StoredEmbedding] = {}
         self._ids = itertools.count(1)
 
     # papers -------------------------------------------------------------------------------
@@ -214,6 +216,17 @@ class MemoryRepository:
 
     def save_source_health(self, health: SourceHealth) -> None:
         self._sources[health.name] = health
+
+    def get_embeddings(self, keys: Sequence[str], model: str) -> dict[str, StoredEmbedding]:
+        return {k: self._embeddings[(k, model)] for k in keys if (k, model) in self._embeddings}
+
+    def put_embeddings(self, model: str, embeddings: Mapping[str, StoredEmbedding]) -> None:
+        for key, embedding in embeddings.items():
+            # Stored at half precision, as the SQL repository does: what comes back is the same.
+            self._embeddings[(key, model)] = StoredEmbedding(
+                vector=embedding.vector.astype(np.float16).astype(np.float32),
+                sentences=embedding.sentences.astype(np.float16).astype(np.float32),
+            )
 
     def get_validators(self, url: str) -> tuple[str | None, str | None]:
         return self._validators.get(url, (None, None))

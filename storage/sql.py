@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 
+import numpy as np
 from digest.identifiers import normalise_title, parse_arxiv_id
 from digest.models import Channel, DigestRun, Interest, Paper, Platform, SourceHealth, Workspace
-from digest.ports import Delivery, Feedback, UpsertCounts
+from digest.ports import Delivery, Feedback, StoredEmbedding, UpsertCounts
 from sqlalchemy import Engine, delete, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -27,6 +28,7 @@ from storage.tables import (
     ChannelRow,
     DeliveryRow,
     DigestRunRow,
+    EmbeddingRow,
     FeedbackRow,
     HttpValidatorRow,
     InterestRow,
@@ -369,6 +371,34 @@ class SqlRepository:
             row.last_error_at = health.last_error_at
             row.last_note = health.last_note
             session.add(row)
+
+    def get_embeddings(self, keys: Sequence[str], model: str) -> dict[str, StoredEmbedding]:
+        found: dict[str, StoredEmbedding] = {}
+        with self._session() as session:
+            for start in range(0, len(keys), 500):  # keep IN lists a sane size
+                chunk = list(keys[start : start + 500])
+                query = select(EmbeddingRow).where(
+                    EmbeddingRow.model == model, col(EmbeddingRow.paper_key).in_(chunk)
+                )
+                for row in session.exec(query):
+                    found[row.paper_key] = StoredEmbedding(
+                        vector=np.frombuffer(row.vector, dtype=np.float16).astype(np.float32),
+                        sentences=np.frombuffer(row.sentences, dtype=np.float16)
+                        .astype(np.float32)
+                        .reshape(-1, row.dim),
+                    )
+        return found
+
+    def put_embeddings(self, model: str, embeddings: Mapping[str, StoredEmbedding]) -> None:
+        with self._session() as session:
+            for key, embedding in embeddings.items():
+                row = session.get(EmbeddingRow, (key, model)) or EmbeddingRow(
+                    paper_key=key, model=model, dim=0, vector=b"", sentences=b""
+                )
+                row.dim = int(embedding.vector.shape[0])
+                row.vector = embedding.vector.astype(np.float16).tobytes()
+                row.sentences = embedding.sentences.astype(np.float16).tobytes()
+                session.add(row)
 
     def get_validators(self, url: str) -> tuple[str | None, str | None]:
         with self._session() as session:

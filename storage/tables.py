@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 __all__ = [
     "ChannelRow",
     "DeliveryRow",
     "DigestRunRow",
+    "EmbeddingRow",
     "FeedbackRow",
     "HttpValidatorRow",
     "InterestRow",
@@ -159,6 +160,18 @@ class SourceStateRow(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     last_error_at: datetime | None = Field(default=None, sa_column=_utc_column())
     last_note: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class EmbeddingRow(SQLModel, table=True):
+    """A paper's vectors from one model: the whole text, and one row per sentence (float16)."""
+
+    __tablename__ = "embeddings"
+
+    paper_key: str = Field(primary_key=True, max_length=300)
+    model: str = Field(primary_key=True, max_length=100)
+    dim: int
+    vector: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    sentences: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class HttpValidatorRow(SQLModel, table=True):

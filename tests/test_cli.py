@@ -203,3 +203,74 @@ def test_help_reads_well(tmp_path: Path) -> None:
     assert result.returncode == 0
     for command in ("parse", "ingest", "fetch", "demo", "run", "db"):
         assert command in result.stdout
+
+
+def test_rank_json_contract(tmp_path: Path) -> None:
+    papers = tmp_path / "papers.jsonl"
+    papers.write_text(
+        "\n".join(
+            json.dumps(p)
+            for p in [
+                {
+                    "id": "a1",
+                    "title": "Diffusion Policies for Robot Manipulation",
+                    "abstract": "Robot actions from a diffusion model trained on demonstrations.",
+                },
+                {
+                    "id": "b2",
+                    "title": "Protein Structure Prediction",
+                    "abstract": "Folding proteins.",
+                },
+                {
+                    "id": "c3",
+                    "title": "Visuomotor Diffusion Policy Learning",
+                    "abstract": "Diffusion policies for visuomotor robot control.",
+                },
+                {"id": "d4", "title": "Tax Law in the Middle Ages", "abstract": "A legal history."},
+            ]
+        )
+    )
+    args = [
+        "rank",
+        "--papers",
+        str(papers),
+        "--interest",
+        "diffusion policy",
+        "--interest",
+        "robots",
+        "--top",
+        "3",
+        "--like",
+        "c3",
+        "--json",
+        "--embedder",
+        "none",
+    ]
+    first = paperboy(*args, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    rows = json.loads(first.stdout)
+    assert [list(r) for r in rows] == [["id", "title", "score", "why"]] * len(rows)
+    assert rows[0]["id"] == "a1" and "c3" not in [r["id"] for r in rows]  # liked: not repeated
+    assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
+    assert rows[0]["why"].startswith("matches “")
+    assert paperboy(*args, cwd=tmp_path).stdout == first.stdout  # deterministic
+    unknown = paperboy(
+        "rank", "--papers", str(papers), "--interest", "x", "--like", "zz", "--json", cwd=tmp_path
+    )
+    assert unknown.returncode == 2 and "no paper with id zz" in unknown.stderr
+    bad = paperboy("rank", "--papers", str(papers), "--interest", '"open', "--json", cwd=tmp_path)
+    assert bad.returncode == 2 and "unclosed quote" in bad.stderr
+
+
+def test_rank_with_the_embedding_model(tmp_path: Path) -> None:
+    result = paperboy(
+        "rank",
+        "--papers",
+        str(FIXTURES / "papers.jsonl"),
+        "--interest",
+        "arXiv identifiers",
+        "--json",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert {r["id"] for r in json.loads(result.stdout)} <= {"2401.12345", "local-7", None}

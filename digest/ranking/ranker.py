@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -61,31 +62,6 @@ class _InterestScores:
     def absolute(cls, label: str, relevance: Scores) -> _InterestScores:
         """For yes/no matches (author, category): order follows relevance."""
         return cls(label=label, order=3.0 * relevance, relevance=relevance)
-
-
-def _mentions(text: str, term: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(term)}(?!\w)", text) is not None
-
-
-def _author_match(paper: Paper, name: str) -> bool:
-    wanted = normalise_title(name).split()
-    if not wanted:
-        return False
-    for author in paper.authors:
-        have = normalise_title(author).split()
-        if not have:
-            continue
-        if have == wanted or (len(wanted) == 1 and have[-1] == wanted[0]):
-            return True
-        # "Y. LeCun" matches "Yann LeCun": same last name and first initial.
-        if len(wanted) > 1 and have[-1] == wanted[-1] and have[0][:1] == wanted[0][:1]:
-            return True
-    return False
-
-
-def _in_category(paper: Paper, category: str) -> bool:
-    wanted = category.lower()
-    return any(c.lower() == wanted or c.lower().startswith(wanted + ".") for c in paper.categories)
 
 
 class HybridRanker:
@@ -146,16 +122,22 @@ class HybridRanker:
 
     # ---------------------------------------------------------------------------------------
     def score_index(
-        self, index: CorpusIndex, profile: ChannelProfile, *, today: date | None = None
+        self,
+        index: CorpusIndex,
+        profile: ChannelProfile,
+        *,
+        today: date | None = None,
+        limit: int | None = None,
     ) -> list[DigestItem]:
-        """Every paper scored with an explanation, best first (ties broken by key)."""
+        """Papers scored with an explanation, best first (ties broken by key): all of them,
+        or the best ``limit`` (much cheaper when a day has tens of thousands)."""
         n = len(index)
         if not n:
             return []
         excluded = self._excluded(index, profile)
         max_weight = max((i.weight for i in profile.interests), default=1.0) or 1.0
         per_interest = [
-            (interest, self._interest_scores(index, interest, profile))
+            (interest, self._cached_interest_scores(index, interest, profile))
             for interest in profile.interests
             if interest.kind != InterestKind.EXCLUSION
         ]
@@ -181,11 +163,20 @@ class HybridRanker:
             total = (1 - feedback.weight) * base + feedback.weight * feedback.order
             relevance = np.maximum(relevance, feedback.relevance)
             resembles = feedback.nearest_liked
-        total = total + self._priors(index, profile.priors, today)
+        total = total + index.prior_bonus(
+            upvotes=profile.priors.upvotes,
+            recency=profile.priors.recency,
+            code=profile.priors.code,
+            today=today,
+        )
         relevance = np.where(excluded, 0.0, relevance)
         order = np.where(relevance > 0, total, -np.inf)
+        rows = range(n)
+        if limit is not None and limit < n:
+            rows = np.argpartition(-np.nan_to_num(order, neginf=-1e9), limit - 1)[:limit]
         items = []
-        for row, paper in enumerate(index.papers):
+        for row in rows:
+            paper = index.papers[row]
             why = self._explain(
                 index,
                 row,
@@ -216,8 +207,21 @@ class HybridRanker:
             if interest.kind == InterestKind.QUERY:
                 parsed = _parse(interest.text)
                 terms += list(parsed.excluded) if parsed else []
-        return np.array(
-            [any(_mentions(text, t) for t in terms) for text in index.texts], dtype=bool
+        excluded = np.zeros(len(index), dtype=bool)
+        for term in dict.fromkeys(terms):
+            excluded |= index.mentions(term)
+        return excluded
+
+    def _cached_interest_scores(
+        self, index: CorpusIndex, interest: Interest, profile: ChannelProfile
+    ) -> _InterestScores | None:
+        """Interests are shared between channels (many groups follow "RLHF"): an interest's
+        scores are computed once per day's index. Seeds depend on the profile: not cached."""
+        if interest.kind == InterestKind.SEED or "like:" in interest.text:
+            return self._interest_scores(index, interest, profile)
+        return index.memo(
+            ("interest", self.name, interest.kind, interest.text),
+            lambda: self._interest_scores(index, interest, profile),
         )
 
     def _interest_scores(
@@ -225,10 +229,10 @@ class HybridRanker:
     ) -> _InterestScores | None:
         papers = index.papers
         if interest.kind == InterestKind.AUTHOR:
-            hits = np.array([_author_match(p, interest.text) for p in papers], dtype=float)
+            hits = index.by_author(interest.text).astype(float)
             return _InterestScores.absolute(f"author {interest.text}", hits)
         if interest.kind == InterestKind.CATEGORY:
-            hits = np.array([_in_category(p, interest.text) for p in papers], dtype=float) * 0.5
+            hits = index.in_category(interest.text).astype(float) * 0.5
             return _InterestScores.absolute(f"category {interest.text}", hits)
         if interest.kind == InterestKind.SEED:
             seed = profile.seeds.get(interest.text)
@@ -242,11 +246,11 @@ class HybridRanker:
             return None  # stored before the syntax got stricter: ignore, never crash
         mask = np.ones(len(papers), dtype=bool)
         for phrase in parsed.phrases:
-            mask &= np.array([_mentions(t, phrase.lower()) for t in index.texts])
+            mask &= index.mentions(phrase.lower())
         if parsed.authors:
-            mask &= np.array([any(_author_match(p, a) for a in parsed.authors) for p in papers])
+            mask &= np.logical_or.reduce([index.by_author(a) for a in parsed.authors])
         if parsed.categories:
-            mask &= np.array([any(_in_category(p, c) for c in parsed.categories) for p in papers])
+            mask &= np.logical_or.reduce([index.in_category(c) for c in parsed.categories])
         if parsed.text:
             order, relevance = self._topic_scores(index, parsed.text)
         else:  # only operators (author:, cat:, like:): the filters decide
@@ -277,30 +281,32 @@ class HybridRanker:
         lexical = np.max([index.lexical(tokenize(v)) for v in variants], axis=0)
         if self.embedder is None or index.vectors is None:
             return self._smooth(index, _z(lexical)), lexical
-        query = self.embed_query(_expanded_query(text, index.acronyms))
-        dense = (index.vectors @ query).astype(np.float64)
+        original = self.embed_query(_expanded_query(text, index.acronyms))
+        dense = (index.vectors @ original).astype(np.float64)
         a = self.dense_weight
         fused = a * _z(dense) + (1 - a) * _z(lexical)
+        query = original
         if self.prf_depth:
             # Rocchio pseudo-relevance feedback: move the query towards its best matches, so a
             # two-word interest borrows the vocabulary of the papers it clearly means.
-            top = np.argsort(-fused, kind="stable")[: self.prf_depth]
+            top = _top(fused, self.prf_depth)
             refined = query + self.prf_weight * index.vectors[top].mean(axis=0)
             query = (refined / (np.linalg.norm(refined) or 1.0)).astype(np.float32)
-            dense = (index.vectors @ query).astype(np.float64)
-            fused = a * _z(dense) + (1 - a) * _z(lexical)
-        semantic = dense
+            fused = a * _z((index.vectors @ query).astype(np.float64)) + (1 - a) * _z(lexical)
+        semantic = (index.vectors @ query).astype(np.float64)
+        closest = dense.copy()  # the typed query's own similarity, for the absolute relevance
         if self.sentence_depth and index.sentence_vectors is not None:
             # The best candidates are re-scored by their two best-matching sentences: a paper
             # whose one paragraph is on topic is not drowned by the rest of its abstract.
-            top = np.argsort(-fused, kind="stable")[: self.sentence_depth]
-            semantic = dense.copy()
+            top = _top(fused, self.sentence_depth)
             mix = self.sentence_mix
-            semantic[top] = (1 - mix) * dense[top] + mix * index.sentence_scores(query, top)
+            semantic[top] = (1 - mix) * semantic[top] + mix * index.sentence_scores(query, top)
+            closest[top] = np.maximum(dense[top], index.sentence_scores(original, top))
             fused = a * _z(semantic) + (1 - a) * _z(lexical)
         # Cosines of unrelated MiniLM texts sit near 0.1, clear matches above 0.5: that band,
-        # rescaled to [0, 1], blends with BM25 into a relevance that holds across days.
-        rescaled = np.clip((np.maximum(semantic, dense) - 0.1) / 0.5, 0.0, 1.0)
+        # rescaled to [0, 1], blends with BM25 into a relevance that holds across days. It
+        # uses the query as typed: feedback-refined queries resemble every candidate a bit.
+        rescaled = np.clip((closest - 0.1) / 0.5, 0.0, 1.0)
         relevance = a * rescaled + (1 - a) * lexical
         return self._smooth(index, fused), relevance
 
@@ -311,19 +317,6 @@ class HybridRanker:
         return (1 - self.smoothing) * scores + self.smoothing * scores[index.neighbours].mean(
             axis=1
         )
-
-    @staticmethod
-    def _priors(index: CorpusIndex, priors: Priors, today: date | None) -> Scores:
-        bonus = np.zeros(len(index))
-        for row, paper in enumerate(index.papers):
-            if priors.upvotes and paper.upvotes:
-                bonus[row] += 0.3 * min(1.0, math.log1p(paper.upvotes) / math.log(101))
-            if priors.recency and today and paper.published:
-                age = (today - paper.published).days
-                bonus[row] += 0.15 * max(0.0, 1 - age / 14) if age >= 0 else 0.0
-            if priors.code and paper.code_url:
-                bonus[row] += 0.1
-        return bonus
 
     @staticmethod
     def _explain(
@@ -342,14 +335,20 @@ class HybridRanker:
         if best >= 0:
             result = per_interest[best][1]
             assert result is not None
-            matched = [
-                word
-                for word, stems in result.words
-                if stems and all(index.contains(row, s) for s in stems)
-            ]
-            detail = f" ({', '.join(dict.fromkeys(matched))})" if matched else ""
-            parts.append(f"matches {result.label}{detail}")
-        if feedback is not None and resembles is not None and feedback.relevance[row] > 0.5:
+            present = index.terms_of(row)
+            matched = [word for word, stems in result.words if stems and set(stems) <= present]
+            if matched:
+                parts.append(f"matches {result.label} ({', '.join(dict.fromkeys(matched))})")
+            elif result.words:  # a topic interest matched by meaning, not by its words
+                parts.append(f"close in meaning to {result.label}")
+            else:
+                parts.append(f"matches {result.label}")
+        if (
+            feedback is not None
+            and resembles is not None
+            and feedback.relevance[row] > 0.8
+            and feedback.order[row] > 1.0
+        ):
             parts.append(f"resembles “{profile.liked[int(resembles[row])].title}”, which you liked")
         return "; ".join(parts) or "no interest matched"
 
@@ -359,6 +358,13 @@ class LexicalRanker(HybridRanker):
 
     def __init__(self) -> None:
         super().__init__(embedder=None)
+
+
+def _top(values: Scores, k: int) -> npt.NDArray[np.int64]:
+    """Rows of the ``k`` largest values (unordered): linear time, unlike a full sort."""
+    if k >= len(values):
+        return np.arange(len(values))
+    return np.argpartition(-values, k - 1)[:k]
 
 
 def _z(values: Scores) -> Scores:
@@ -422,28 +428,30 @@ def select(
         for i in items
         if i.score > 0 and (i.relevance if i.relevance is not None else i.score) >= min_score
     ]
-    token_sets = {id(i): set(tokenize(f"{i.paper.title} {i.paper.abstract}")) for i in eligible}
-    chosen: list[DigestItem] = []
+    # MMR only reorders near the top: the best few times ``top`` are all it needs to see.
+    eligible = sorted(eligible, key=lambda i: -i.score)[: max(top * 4, 20)]
+    tokens = [_token_set(i.paper.title, i.paper.abstract) for i in eligible]
+    overlap = [0.0] * len(eligible)  # each candidate's highest overlap with a chosen paper
+    remaining = list(range(len(eligible)))
+    chosen: list[int] = []
     seen_titles: set[str] = set()
-    while eligible and len(chosen) < top:
-        best, best_value = eligible[0], -math.inf
-        for item in eligible:
-            overlap = max(
-                (_jaccard(token_sets[id(item)], token_sets[id(c)]) for c in chosen), default=0.0
-            )
-            value = item.score - diversity * overlap
-            if value > best_value:
-                best, best_value = item, value
-        eligible.remove(best)
-        title_key = normalise_title(best.paper.title)
-        near_duplicate = title_key in seen_titles or any(
-            _jaccard(token_sets[id(best)], token_sets[id(c)]) > 0.8 for c in chosen
-        )
-        if not near_duplicate:
-            seen_titles.add(title_key)
-            chosen.append(best)
-    return chosen
+    while remaining and len(chosen) < top:
+        best = max(remaining, key=lambda r: eligible[r].score - diversity * overlap[r])
+        remaining.remove(best)
+        title_key = normalise_title(eligible[best].paper.title)
+        if title_key in seen_titles or overlap[best] > 0.8:
+            continue  # the same work again (another version or source)
+        seen_titles.add(title_key)
+        chosen.append(best)
+        for r in remaining:
+            overlap[r] = max(overlap[r], _jaccard(tokens[r], tokens[best]))
+    return [eligible[c] for c in chosen]
 
 
-def _jaccard(a: set[str], b: set[str]) -> float:
+@lru_cache(maxsize=65_536)
+def _token_set(title: str, abstract: str) -> frozenset[str]:
+    return frozenset(tokenize(f"{title} {abstract}"))
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0

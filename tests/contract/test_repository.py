@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
+import numpy as np
 import pytest
 
 from digest.models import DigestRun, Interest, InterestKind, Paper, Platform, Schedule, SourceHealth
-from digest.ports import Feedback, Repository, UpsertCounts
+from digest.ports import Feedback, Repository, StoredEmbedding, UpsertCounts
 
 T0 = datetime(2026, 6, 12, 8, 0, tzinfo=UTC)
 
@@ -234,3 +235,17 @@ def test_http_validators_by_url(repository: Repository) -> None:
     repository.put_validators("https://a/x", 'W/"2"', "Fri, 12 Jun 2026 08:00:00 GMT")
     assert repository.get_validators("https://a/x") == ('W/"2"', "Fri, 12 Jun 2026 08:00:00 GMT")
     assert repository.get_validators("https://a/y") == (None, None)
+
+
+def test_embeddings_round_trip_at_half_precision(repository: Repository) -> None:
+    rng = np.random.default_rng(7)
+    vector = rng.normal(size=384).astype(np.float32)
+    sentences = rng.normal(size=(3, 384)).astype(np.float32)
+    repository.put_embeddings("m", {"p1": StoredEmbedding(vector=vector, sentences=sentences)})
+    repository.put_embeddings("m", {"p1": StoredEmbedding(vector=vector, sentences=sentences)})
+    found = repository.get_embeddings(["p1", "p2"], "m")
+    assert list(found) == ["p1"]
+    assert found["p1"].sentences.shape == (3, 384)
+    np.testing.assert_allclose(found["p1"].vector, vector, rtol=1e-3, atol=1e-3)
+    np.testing.assert_allclose(found["p1"].sentences, sentences, rtol=1e-3, atol=1e-3)
+    assert repository.get_embeddings(["p1"], "other-model") == {}

@@ -1,0 +1,131 @@
+"""The hybrid ranker with real embedders: the packaged MiniLM and the model-free hashing one."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from digest.models import Interest, InterestKind, Paper
+from digest.ranking.embedding import HashingEmbedder, load_embedder
+from digest.ranking.feedback import FeedbackModel
+from digest.ranking.index import CorpusIndex, split_sentences
+from digest.ranking.ranker import ChannelProfile, HybridRanker, select
+
+PAPERS = [
+    Paper(
+        uid="rl",
+        title="Offline Reinforcement Learning with Conservative Critics",
+        abstract="We learn policies from fixed datasets. Conservative value estimates avoid "
+        "overestimation on unseen actions.",
+    ),
+    Paper(
+        uid="moe",
+        title="Sparse Mixture-of-Experts Inference",
+        abstract="Mixture-of-Experts (MoE) language models activate few experts per token. "
+        "We prefetch experts to serve them on one GPU.",
+    ),
+    Paper(
+        uid="bandit",
+        title="Regret Bounds for Contextual Bandits",
+        abstract="We prove regret bounds for linear contextual bandits with delayed feedback.",
+    ),
+    Paper(
+        uid="robot",
+        title="Diffusion Policies for Robot Manipulation",
+        abstract="A diffusion model outputs robot actions learned from demonstrations.",
+    ),
+    Paper(
+        uid="protein",
+        title="Protein Structure Prediction",
+        abstract="We predict the folded structure of proteins from their sequences.",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def minilm() -> object:
+    embedder = load_embedder("minilm")
+    assert embedder is not None
+    return embedder
+
+
+def query(text: str) -> Interest:
+    return Interest(kind=InterestKind.QUERY, text=text)
+
+
+def test_minilm_vectors_are_normalised_and_semantic(minilm: object) -> None:
+    vectors = minilm.embed(["robot arm control", "robotic manipulation", "tax law"])  # type: ignore[attr-defined]
+    assert vectors.shape == (3, 384)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
+
+
+def test_semantic_match_without_shared_words(minilm: object) -> None:
+    ranker = HybridRanker(minilm)  # type: ignore[arg-type]
+    items = ranker.score(PAPERS, ChannelProfile(interests=(query("folding of biomolecules"),)))
+    assert items[0].paper.key == "protein"
+    items = ranker.score(
+        PAPERS, ChannelProfile(interests=(query("learning from fixed logged data"),))
+    )
+    assert items[0].paper.key == "rl"
+
+
+def test_acronym_and_explanation(minilm: object) -> None:
+    ranker = HybridRanker(minilm)  # type: ignore[arg-type]
+    top = ranker.score(PAPERS, ChannelProfile(interests=(query("MoE"),)))[0]
+    assert top.paper.key == "moe"
+    assert top.why.startswith("matches “MoE”")
+    assert top.relevance is not None and top.relevance > 0.3
+
+
+def test_weak_matches_stay_below_the_threshold(minilm: object) -> None:
+    ranker = HybridRanker(minilm)  # type: ignore[arg-type]
+    items = ranker.score(PAPERS, ChannelProfile(interests=(query("medieval poetry"),)))
+    assert select(items, top=5, min_score=0.25) == []
+
+
+def test_feedback_model_learns_from_likes() -> None:
+    embedder = HashingEmbedder()
+    index = CorpusIndex(PAPERS, embedder=embedder)
+    liked = [PAPERS[0]]
+    model = FeedbackModel.train(index, liked, [PAPERS[4]])
+    assert model is not None
+    assert model.order[0] == max(model.order)
+    assert model.order[4] == min(model.order)
+    assert model.weight == pytest.approx(0.2)
+    assert FeedbackModel.train(index, [], []) is None
+
+
+def test_likes_lift_similar_papers_in_the_ranking(minilm: object) -> None:
+    ranker = HybridRanker(minilm)  # type: ignore[arg-type]
+    liked = Paper(
+        uid="liked",
+        title="Conservative Q-learning for offline RL",
+        abstract="Pessimistic value functions for learning from logged datasets.",
+    )
+    base = ranker.score(PAPERS, ChannelProfile(interests=(query("machine learning"),)))
+    tuned = ranker.score(
+        PAPERS, ChannelProfile(interests=(query("machine learning"),), liked=(liked,))
+    )
+    position = {i.paper.key: n for n, i in enumerate(base)}
+    assert [i.paper.key for i in tuned].index("rl") <= position["rl"]
+    assert tuned[0].paper.key == "rl"
+
+
+def test_index_memoises_interests_and_limits_items() -> None:
+    ranker = HybridRanker(HashingEmbedder())
+    index = ranker.index(PAPERS)
+    profile = ChannelProfile(interests=(query("diffusion robot"),))
+    first = ranker.score_index(index, profile, limit=2)
+    assert len(first) == 2 and first[0].paper.key == "robot"
+    assert ranker.score_index(index, profile, limit=2) == first
+
+
+def test_sentences_split_title_first() -> None:
+    assert split_sentences(PAPERS[1])[0] == "Sparse Mixture-of-Experts Inference"
+    assert len(split_sentences(PAPERS[1])) == 3
+
+
+def test_load_embedder_modes() -> None:
+    assert load_embedder("none") is None
+    assert isinstance(load_embedder("hashing"), HashingEmbedder)
