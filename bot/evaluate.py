@@ -182,7 +182,8 @@ def evaluate(path: Path) -> dict[str, dict[str, float]]:
             summary.setdefault(name, {})[phrasing] = float(
                 np.mean([rows[name][q][0] for q in qids])
             )
-    summary["paperboy + 3 likes"] = _feedback_effect(ranker, embedded, papers, queries, qrels, qids)
+    plain, liked = _feedback_effect(ranker, embedded, papers, queries, qrels, qids)
+    summary["paperboy, rest"], summary["paperboy, rest, 3 likes"] = plain, liked
     print(f"\n(evaluated in {time.perf_counter() - started:.1f} s)")
     return summary
 
@@ -200,6 +201,7 @@ def _feedback_effect(
         "ranked), evaluated on the rest =="
     )
     by_key = {p.key: p for p in papers}
+    plain_means: dict[str, float] = {}
     result: dict[str, float] = {}
     for phrasing in ("short", "long"):
         before, after = [], []
@@ -215,8 +217,9 @@ def _feedback_effect(
             after.append(ndcg_at(tuned, rest_grades))
         without, with_likes = np.mean(before), np.mean(after)
         print(f"{phrasing:6} without feedback {without:.3f}  with 3 likes {with_likes:.3f}")
-        result[phrasing] = float(np.mean(after))
-    return result
+        plain_means[phrasing] = float(without)
+        result[phrasing] = float(with_likes)
+    return plain_means, result
 
 
 def main(argv: Sequence[str] | None = None) -> int:
