@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["PaperboyError", "SourceError", "UsageError"]
+__all__ = ["DeliveryRefused", "PaperboyError", "SourceError", "UsageError"]
 
 
 class PaperboyError(Exception):
@@ -23,3 +23,13 @@ class SourceError(PaperboyError):
 
 class UsageError(PaperboyError):
     """A command or argument a person typed is not valid; the message says the right usage."""
+
+
+class DeliveryRefused(PaperboyError):
+    """The platform will not take messages for this channel until a person acts (the bot was
+    removed, the channel archived, the token revoked). Retrying cannot help: the channel's
+    deliveries pause with ``reason`` until someone runs ``/papers resume``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from digest.compose import Digest
-from digest.errors import SourceError
+from digest.errors import DeliveryRefused, SourceError
 from digest.models import Channel, DigestRun, InterestKind, Paper, SourceHealth
 from digest.ports import (
     Clock,
@@ -260,6 +260,20 @@ class DigestService:
         digest = dataclasses.replace(digest, items=owned)
         try:
             message_ids = await publisher.publish(digest, delivery_tag=f"run-{run.id}")
+        except DeliveryRefused as refused:
+            log.warning(
+                "channel refused delivery; pausing it",
+                extra={"channel": channel.address, "reason": refused.reason},
+            )
+            current = self._repository.get_channel(channel.id) or channel
+            self._repository.save_channel(
+                dataclasses.replace(current, paused=True, paused_reason=refused.reason)
+            )
+            for delivery in deliveries:
+                assert delivery.id is not None
+                self._repository.mark_delivery(delivery.id, status="failed")
+            self._repository.finish_run(run.id, status="failed", picked=len(owned))
+            raise
         except Exception:
             for delivery in deliveries:
                 assert delivery.id is not None

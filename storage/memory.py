@@ -177,6 +177,19 @@ class MemoryRepository:
         for key in dict.fromkeys(paper_keys):
             if key in already:
                 continue
+            failed = next(
+                (
+                    d
+                    for d in self._deliveries.values()
+                    if d.channel_id == channel_id and d.paper_key == key
+                ),
+                None,
+            )
+            if failed is not None:  # a failed attempt is claimed again, not duplicated
+                retry = dataclasses.replace(failed, status="pending", run_id=run_id)
+                self._deliveries[retry.id] = retry  # type: ignore[index]
+                created.append(retry)
+                continue
             delivery = Delivery(
                 channel_id=channel_id, paper_key=key, run_id=run_id, id=next(self._ids)
             )
@@ -185,7 +198,11 @@ class MemoryRepository:
         return created
 
     def delivered_keys(self, channel_id: int) -> set[str]:
-        return {d.paper_key for d in self._deliveries.values() if d.channel_id == channel_id}
+        return {
+            d.paper_key
+            for d in self._deliveries.values()
+            if d.channel_id == channel_id and d.status != "failed"
+        }
 
     def mark_delivery(
         self, delivery_id: int, *, status: str, message_id: str | None = None

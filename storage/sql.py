@@ -285,11 +285,35 @@ class SqlRepository:
                     session.flush()
                     created.append(_delivery(row))
             except IntegrityError:
-                continue
+                retried = self._reclaim_failed(channel_id, key, run_id)
+                if retried is not None:
+                    created.append(retried)
         return created
 
+    def _reclaim_failed(self, channel_id: int, key: str, run_id: int | None) -> Delivery | None:
+        """A failed attempt is claimed again (atomically), never duplicated."""
+        with self._session() as session:
+            query = (
+                select(DeliveryRow)
+                .where(
+                    DeliveryRow.channel_id == channel_id,
+                    DeliveryRow.paper_key == key,
+                    DeliveryRow.status == "failed",
+                )
+                .with_for_update()
+            )
+            row = session.exec(query).first()
+            if row is None:
+                return None
+            row.status, row.run_id = "pending", run_id
+            session.add(row)
+            session.flush()
+            return _delivery(row)
+
     def delivered_keys(self, channel_id: int) -> set[str]:
-        query = select(DeliveryRow.paper_key).where(DeliveryRow.channel_id == channel_id)
+        query = select(DeliveryRow.paper_key).where(
+            DeliveryRow.channel_id == channel_id, DeliveryRow.status != "failed"
+        )
         with self._session() as session:
             return set(session.exec(query))
 

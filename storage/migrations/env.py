@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import storage.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+import storage.slack_tables
+import storage.tables  # noqa: F401
 from alembic import context
 from sqlmodel import SQLModel
 

@@ -10,6 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 from sqlmodel import SQLModel
 
+import storage.slack_tables
 import storage.tables  # noqa: F401
 from storage.engine import create_db_engine, upgrade_schema
 

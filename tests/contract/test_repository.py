@@ -249,3 +249,17 @@ def test_embeddings_round_trip_at_half_precision(repository: Repository) -> None
     np.testing.assert_allclose(found["p1"].vector, vector, rtol=1e-3, atol=1e-3)
     np.testing.assert_allclose(found["p1"].sentences, sentences, rtol=1e-3, atol=1e-3)
     assert repository.get_embeddings(["p1"], "other-model") == {}
+
+
+def test_failed_deliveries_can_be_claimed_again(repository: Repository) -> None:
+    channel = repository.ensure_channel(Platform.CONSOLE, "local", "c")
+    assert channel.id is not None
+    (first,) = repository.record_deliveries(channel.id, None, ["p"])
+    assert first.id is not None
+    repository.mark_delivery(first.id, status="failed")
+    assert repository.delivered_keys(channel.id) == set()
+    (again,) = repository.record_deliveries(channel.id, None, ["p"])
+    assert again.id == first.id and again.status == "pending"
+    repository.mark_delivery(again.id, status="sent", message_id="m")
+    assert repository.record_deliveries(channel.id, None, ["p"]) == []
+    assert len(repository.list_deliveries(channel.id)) == 1

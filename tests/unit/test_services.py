@@ -152,3 +152,25 @@ async def test_preview_lists_close_calls(clock: FixedClock) -> None:
     assert len(digest.items) == 2
     assert len(digest.left_out) == 2
     assert all(i.why for i in digest.left_out)
+
+
+class RefusingPublisher:
+    async def publish(self, digest: Digest, delivery_tag: str) -> list[str]:
+        from digest.errors import DeliveryRefused
+
+        raise DeliveryRefused("Slack: not_in_channel")
+
+
+async def test_a_refused_channel_is_paused_with_its_reason(clock: FixedClock) -> None:
+    from digest.errors import DeliveryRefused
+
+    repo = MemoryRepository()
+    repo.upsert_papers([paper("2401.00001", "Diffusion policy")], clock.now())
+    channel = _channel_with_interest(repo, "diffusion policy")
+    service = DigestService(repo, clock)
+    with pytest.raises(DeliveryRefused):
+        await service.deliver(service.compose(channel), RefusingPublisher())  # type: ignore[arg-type]
+    stored = repo.get_channel(channel.id)  # type: ignore[attr-defined]
+    assert stored is not None and stored.paused
+    assert stored.paused_reason == "Slack: not_in_channel"
+    assert service.compose(stored).items  # nothing was marked sent: resuming delivers it
