@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import httpx
+from sqlalchemy import Engine
 
 from bot.handlers import Handlers
 from bot.settings import Settings
@@ -33,6 +34,7 @@ __all__ = ["App", "build_app"]
 class App:
     settings: Settings
     clock: Clock
+    engine: Engine
     repository: SqlRepository
     fetcher: HttpFetcher
     ingest: IngestService
@@ -96,6 +98,7 @@ async def build_app(
         ranker = HybridRanker(embedder)
         digests = DigestService(repository, clock, ranker=ranker)
         yield App(
+            engine=engine,
             ranker=ranker,
             settings=settings,
             clock=clock,

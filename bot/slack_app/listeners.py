@@ -1,0 +1,206 @@
+"""Bolt listeners: each acknowledges at once, calls the shared handlers, renders, replies."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.app import App
+from bot.handlers import CommandContext
+from bot.slack_app.modal import CALLBACK_ID, build_settings_view, read_submission
+from bot.slack_app.publisher import SlackPublisher
+from bot.slack_app.render import (
+    ACTION_CANCEL,
+    ACTION_CONFIRM,
+    ACTION_LESS,
+    ACTION_MORE,
+    ACTION_SUMMARY,
+    render_reply,
+    vote_line,
+)
+from digest.models import Platform
+from digest.ports import Feedback
+
+__all__ = ["register_listeners"]
+
+log = logging.getLogger(__name__)
+
+
+async def _is_admin(client: AsyncWebClient, user_id: str) -> bool:
+    try:
+        response = await client.users_info(user=user_id)
+    except SlackApiError as exc:
+        log.warning(
+            "users.info failed", extra={"user": user_id, "error": exc.response.get("error")}
+        )
+        return False
+    user = response.get("user") or {}
+    return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+
+
+def register_listeners(app: AsyncApp, paperboy: App, publisher: SlackPublisher) -> None:
+    repository = paperboy.repository
+
+    async def context_for(
+        client: AsyncWebClient,
+        team_id: str,
+        channel_id: str,
+        user_id: str,
+        channel_name: str | None = None,
+    ) -> CommandContext:
+        workspace = repository.ensure_workspace(Platform.SLACK, team_id)
+        # Only ask Slack who the user is when the workspace restricts settings.
+        manager = await _is_admin(client, user_id) if workspace.restrict_settings else False
+        return CommandContext(
+            platform=Platform.SLACK,
+            workspace_id=team_id,
+            channel_id=channel_id,
+            user_id=user_id,
+            channel_name=channel_name,
+            is_manager=manager,
+            publisher=publisher,
+        )
+
+    @app.command("/papers")
+    async def papers(
+        ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        await ack()  # within Slack's 3 seconds; the answer follows through response_url
+        text = command.get("text") or ""
+        team, channel_id, user = command["team_id"], command["channel_id"], command["user_id"]
+        if text.strip().lower() == "settings" and command.get("trigger_id"):
+            channel = repository.ensure_channel(
+                Platform.SLACK, team, channel_id, name=command.get("channel_name")
+            )
+            workspace = repository.ensure_workspace(Platform.SLACK, team)
+            try:
+                await client.views_open(
+                    trigger_id=command["trigger_id"],
+                    view=build_settings_view(
+                        channel, workspace, is_admin=await _is_admin(client, user)
+                    ),
+                )
+                return
+            except SlackApiError as exc:  # e.g. an expired trigger: fall back to text
+                log.warning("views.open failed", extra={"error": exc.response.get("error")})
+        ctx = await context_for(client, team, channel_id, user, command.get("channel_name"))
+        reply = await paperboy.handlers.handle(text, ctx)
+        await respond(**render_reply(reply))
+
+    @app.action(re.compile(f"^({ACTION_MORE}|{ACTION_LESS})$"))
+    async def vote(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+        team = body["team"]["id"]
+        channel_id = body["channel"]["id"]
+        key = action["value"]
+        channel = repository.ensure_channel(Platform.SLACK, team, channel_id)
+        assert channel.id is not None
+        value = 1 if action["action_id"] == ACTION_MORE else -1
+        repository.record_feedback(
+            Feedback(
+                channel_id=channel.id,
+                paper_key=key,
+                user_id=body["user"]["id"],
+                value=value,
+                at=paperboy.clock.now(),
+            )
+        )
+        votes = [f.value for f in repository.list_feedback(channel.id) if f.paper_key == key]
+        message = body.get("message") or {}
+        blocks = _with_votes(
+            message.get("blocks") or [], key, vote_line(votes.count(1), votes.count(-1))
+        )
+        try:
+            await client.chat_update(
+                channel=channel_id, ts=message["ts"], blocks=blocks, text=message.get("text", "")
+            )
+        except (SlackApiError, KeyError) as exc:
+            log.warning("could not update the digest after a vote", extra={"error": str(exc)})
+
+    @app.action(ACTION_SUMMARY)
+    async def summarise(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+    ) -> None:
+        await ack()
+        ctx = await context_for(
+            client, body["team"]["id"], body["channel"]["id"], body["user"]["id"]
+        )
+        reply = await paperboy.handlers.handle(f"summary {action['value']}", ctx)
+        await respond(**render_reply(reply), replace_original=False)
+
+    @app.action(ACTION_CONFIRM)
+    async def confirm(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+    ) -> None:
+        await ack()
+        ctx = await context_for(
+            client, body["team"]["id"], body["channel"]["id"], body["user"]["id"]
+        )
+        reply = await paperboy.handlers.handle(action["value"], ctx)
+        await respond(
+            **render_reply(dataclasses.replace(reply, ephemeral=True)), replace_original=True
+        )
+
+    @app.action(ACTION_CANCEL)
+    async def cancel(ack: AsyncAck, respond: AsyncRespond) -> None:
+        await ack()
+        await respond(delete_original=True)
+
+    @app.view(CALLBACK_ID)
+    async def save_settings(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        metadata = json.loads(view.get("private_metadata") or "{}")
+        channel = repository.get_channel(int(metadata.get("channel", 0)))
+        user = body["user"]["id"]
+        if channel is None:
+            await ack(response_action="errors", errors={"time": "This channel is unknown."})
+            return
+        workspace = repository.ensure_workspace(Platform.SLACK, channel.workspace_id)
+        admin = await _is_admin(client, user)
+        if workspace.restrict_settings and not admin:
+            await ack(
+                response_action="errors",
+                errors={"time": "Only workspace admins can change these settings."},
+            )
+            return
+        change, errors = read_submission(view, channel)
+        if change is None:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        repository.save_channel(change.channel)
+        if change.restrict_settings is not None and admin:
+            repository.save_workspace(
+                dataclasses.replace(workspace, restrict_settings=change.restrict_settings)
+            )
+        log.info("settings saved", extra={"channel": channel.address, "user": user})
+
+
+def _with_votes(blocks: list[dict[str, Any]], key: str, votes: str) -> list[dict[str, Any]]:
+    """The message's blocks with the paper's vote count shown (or updated) in its context."""
+    updated = []
+    for block in blocks:
+        if block.get("block_id") == f"votes:{key}"[:255]:
+            elements = list(block.get("elements") or [])[:1]
+            elements.append({"type": "mrkdwn", "text": votes})
+            block = {**block, "elements": elements}
+        updated.append(block)
+    return updated

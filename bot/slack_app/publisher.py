@@ -1,0 +1,93 @@
+"""Posting digests to Slack: chat.postMessage with retries, and a clear verdict on refusals."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack_app.render import render_digest
+from digest.compose import Digest
+from digest.errors import DeliveryRefused
+
+__all__ = ["PERMANENT_ERRORS", "SlackPublisher", "make_client"]
+
+log = logging.getLogger(__name__)
+# Errors that no retry can fix: the channel pauses with the reason until someone resumes it.
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "account_inactive",
+        "invalid_auth",
+        "token_revoked",
+        "missing_scope",
+        "restricted_action",
+        "team_access_not_granted",
+    }
+)
+ClientFor = Callable[[str], Awaitable[AsyncWebClient]]
+
+
+def make_client(token: str | None, base_url: str) -> AsyncWebClient:
+    """A Web API client that retries 429s after Retry-After, 5xx and dropped connections."""
+    client = AsyncWebClient(token=token, base_url=base_url)
+    client.retry_handlers = [
+        AsyncConnectionErrorRetryHandler(max_retry_count=2),
+        AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+        AsyncServerErrorRetryHandler(max_retry_count=2),
+    ]
+    return client
+
+
+class SlackPublisher:
+    """Publishes to the digest's channel with its workspace's bot token."""
+
+    def __init__(self, client_for: ClientFor) -> None:
+        self._client_for = client_for
+
+    async def publish(self, digest: Digest, delivery_tag: str) -> list[str]:
+        channel = digest.channel
+        client = await self._client_for(channel.workspace_id)
+        timestamps: list[str] = []
+        thread_ts: str | None = None
+        for part, message in enumerate(render_digest(digest)):
+            try:
+                response = await client.chat_postMessage(
+                    channel=channel.channel_id,
+                    text=message.text,
+                    blocks=message.blocks,
+                    thread_ts=thread_ts,
+                    unfurl_links=False,
+                    unfurl_media=False,
+                    # Tags the message so a restart can tell what already arrived.
+                    metadata={
+                        "event_type": "paperboy_digest",
+                        "event_payload": {"delivery": delivery_tag, "part": part},
+                    },
+                )
+            except SlackApiError as exc:
+                error = str(exc.response.get("error", "unknown_error"))
+                if error in PERMANENT_ERRORS:
+                    raise DeliveryRefused(f"Slack: {error}") from None
+                raise
+            ts = str(response["ts"])
+            timestamps.append(ts)
+            thread_ts = thread_ts or ts
+        log.info(
+            "digest posted",
+            extra={
+                "channel": channel.address,
+                "messages": len(timestamps),
+                "delivery": delivery_tag,
+            },
+        )
+        return timestamps

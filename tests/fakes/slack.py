@@ -1,0 +1,157 @@
+"""A local fake of the Slack Web API (and of response_url endpoints), speaking the real wire
+format: JSON, form or query parameters in; ``{"ok": ...}`` JSON out; 429 with Retry-After.
+
+Records every call so tests assert on what the real slack_sdk client sent.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+__all__ = ["FakeSlack", "SlackCall", "fake_slack"]
+
+
+@dataclass
+class SlackCall:
+    method: str
+    params: dict[str, Any]
+    token: str | None
+
+
+@dataclass
+class FakeSlack:
+    base_url: str = ""
+    calls: list[SlackCall] = field(default_factory=list)
+    responses: list[dict[str, Any]] = field(default_factory=list)  # posts to response_url
+    admins: set[str] = field(default_factory=set)
+    # method -> queue of (status, headers, body) to answer before behaving normally
+    scripted: dict[str, list[tuple[int, dict[str, str], dict[str, Any]]]] = field(
+        default_factory=dict
+    )
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    _ts: Any = field(default_factory=lambda: itertools.count(1))
+
+    def fail(
+        self,
+        method: str,
+        *,
+        status: int = 200,
+        error: str | None = None,
+        headers: dict[str, str] | None = None,
+        times: int = 1,
+    ) -> None:
+        body = {"ok": False, "error": error or ("ratelimited" if status == 429 else "fatal_error")}
+        self.scripted.setdefault(method, []).extend([(status, headers or {}, body)] * times)
+
+    def called(self, method: str) -> list[SlackCall]:
+        return [c for c in self.calls if c.method == method]
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/api/"
+
+    def response_url(self, name: str = "1") -> str:
+        return f"{self.base_url}/response/{name}"
+
+    # --- the API --------------------------------------------------------------------------
+    def _answer(self, method: str, params: dict[str, Any], token: str | None) -> dict[str, Any]:
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "url": "https://test.slack.com/",
+                "team": "Test",
+                "user": "paperboy",
+                "team_id": "T1",
+                "user_id": "UBOT",
+                "bot_id": "B1",
+            }
+        if method == "chat.postMessage":
+            ts = f"{1700000000 + next(self._ts)}.000100"
+            message = {
+                "ts": ts,
+                "text": params.get("text"),
+                "blocks": params.get("blocks"),
+                "metadata": params.get("metadata"),
+                "thread_ts": params.get("thread_ts"),
+            }
+            self.history.setdefault(str(params.get("channel")), []).append(message)
+            return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": message}
+        if method == "conversations.history":
+            messages = list(reversed(self.history.get(str(params.get("channel")), [])))
+            return {"ok": True, "messages": messages, "has_more": False}
+        if method == "users.info":
+            user = str(params.get("user"))
+            return {
+                "ok": True,
+                "user": {"id": user, "is_admin": user in self.admins, "is_owner": False},
+            }
+        if method == "oauth.v2.access":
+            return {
+                "ok": True,
+                "app_id": "A1",
+                "authed_user": {"id": "UINSTALLER"},
+                "scope": "commands,chat:write",
+                "token_type": "bot",
+                "access_token": f"xoxb-installed-{params.get('code')}",
+                "bot_user_id": "UBOT",
+                "team": {"id": "T2", "name": "Second"},
+                "enterprise": None,
+                "is_enterprise_install": False,
+            }
+        if method in ("chat.update", "views.open", "conversations.info", "chat.postEphemeral"):
+            return {
+                "ok": True,
+                "channel": params.get("channel"),
+                "ts": params.get("ts"),
+                "view": params.get("view"),
+            }
+        return {"ok": False, "error": "unknown_method"}
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params: dict[str, Any] = dict(request.query)
+        if request.method == "POST" and request.can_read_body:
+            if request.content_type == "application/json":
+                params.update(await request.json())
+            else:
+                params.update(dict(await request.post()))
+        for key in ("blocks", "view", "metadata"):
+            if isinstance(params.get(key), str):
+                params[key] = json.loads(params[key])
+        auth = request.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else params.get("token")
+        self.calls.append(SlackCall(method=method, params=params, token=token))
+        queue = self.scripted.get(method)
+        if queue:
+            status, headers, body = queue.pop(0)
+            return web.json_response(body, status=status, headers=headers)
+        return web.json_response(self._answer(method, params, token))
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        self.responses.append(await request.json())
+        return web.Response(text="ok")
+
+
+@asynccontextmanager
+async def fake_slack() -> AsyncIterator[FakeSlack]:
+    fake = FakeSlack()
+    app = web.Application()
+    app.router.add_route("*", "/api/{method}", fake._api)
+    app.router.add_post("/response/{name}", fake._respond)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    fake.base_url = f"http://127.0.0.1:{port}"
+    try:
+        yield fake
+    finally:
+        await runner.cleanup()

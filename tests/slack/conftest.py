@@ -1,0 +1,158 @@
+"""The real Bolt app over HTTP, talking to the fake Slack; signed requests like Slack's."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from aiohttp import web
+from pydantic import SecretStr
+
+from bot.app import App, build_app
+from bot.settings import Settings
+from bot.slack_app.app import SlackSide, build_slack_app
+from digest.clock import FixedClock
+from tests.fakes.slack import FakeSlack, fake_slack
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+NOW = datetime(2026, 6, 12, 7, 0, tzinfo=UTC)
+
+
+def sign(body: bytes, timestamp: int, secret: str = SECRET) -> str:
+    base = f"v0:{timestamp}:".encode() + body
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+@dataclass
+class SlackHarness:
+    fake: FakeSlack
+    paperboy: App
+    side: SlackSide
+    url: str
+    http: httpx.AsyncClient
+
+    async def post(
+        self,
+        body: bytes,
+        content_type: str,
+        *,
+        timestamp: int | None = None,
+        signature: str | None = None,
+    ) -> httpx.Response:
+        ts = int(time.time()) if timestamp is None else timestamp
+        headers = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": str(ts),
+            "X-Slack-Signature": signature or sign(body, ts),
+        }
+        return await self.http.post(f"{self.url}/slack/events", content=body, headers=headers)
+
+    async def command(
+        self, text: str, *, user: str = "U1", channel: str = "C1", team: str = "T1", **signing: Any
+    ) -> httpx.Response:
+        form = {
+            "token": "legacy",
+            "team_id": team,
+            "team_domain": "test",
+            "channel_id": channel,
+            "channel_name": "papers",
+            "user_id": user,
+            "user_name": "ada",
+            "command": "/papers",
+            "text": text,
+            "api_app_id": "A1",
+            "trigger_id": "trigger-1",
+            "response_url": self.fake.response_url(),
+        }
+        return await self.post(
+            urlencode(form).encode(), "application/x-www-form-urlencoded", **signing
+        )
+
+    async def interact(self, payload: dict[str, Any]) -> httpx.Response:
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        return await self.post(body, "application/x-www-form-urlencoded")
+
+    async def until(self, check: Callable[[], Any], timeout: float = 10.0) -> Any:
+        """Wait for the listener's work after the ack (it runs on after the HTTP answer)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            value = check()
+            if value:
+                return value
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError("timed out waiting for the Slack listener")
+            await asyncio.sleep(0.02)
+
+    async def until_async(
+        self, check: Callable[[], Awaitable[bool]], timeout: float = 10.0
+    ) -> None:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not await check():
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError("timed out waiting for the Slack listener")
+            await asyncio.sleep(0.02)
+
+
+async def _serve(app: web.Application) -> tuple[web.AppRunner, str]:
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    return runner, f"http://127.0.0.1:{port}"
+
+
+HarnessFactory = Callable[..., Awaitable[SlackHarness]]
+
+
+@pytest.fixture
+async def slack(tmp_path: Path) -> AsyncIterator[HarnessFactory]:
+    """Call with ``oauth=True`` for the multi-workspace install flow."""
+    stack: list[Any] = []
+
+    async def make(*, oauth: bool = False) -> SlackHarness:
+        fake_cm = fake_slack()
+        fake = await fake_cm.__aenter__()
+        stack.append(fake_cm)
+        settings = Settings(
+            _env_file=None,
+            database_url=f"sqlite:///{tmp_path / 'slack.db'}",
+            embedder="none",
+            slack_signing_secret=SecretStr(SECRET),
+            slack_api_url=fake.api_url,
+            slack_bot_token=None if oauth else SecretStr("xoxb-single"),
+            slack_client_id="111.222" if oauth else None,
+            slack_client_secret=SecretStr("client-secret") if oauth else None,
+        )
+        app_cm = build_app(settings, clock=FixedClock(NOW))
+        paperboy = await app_cm.__aenter__()
+        stack.append(app_cm)
+        side = build_slack_app(settings, paperboy)
+        runner, url = await _serve(side.app.web_app(path="/slack/events"))
+        http = httpx.AsyncClient(timeout=10)
+        stack.append(_Closer(runner, http))
+        return SlackHarness(fake=fake, paperboy=paperboy, side=side, url=url, http=http)
+
+    yield make
+    for cm in reversed(stack):
+        await cm.__aexit__(None, None, None)
+
+
+class _Closer:
+    def __init__(self, runner: web.AppRunner, http: httpx.AsyncClient) -> None:
+        self.runner, self.http = runner, http
+
+    async def __aexit__(self, *args: object) -> None:
+        await self.http.aclose()
+        await self.runner.cleanup()
