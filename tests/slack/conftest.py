@@ -27,6 +27,7 @@ from tests.fakes.slack import FakeSlack, fake_slack
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 NOW = datetime(2026, 6, 12, 7, 0, tzinfo=UTC)
+WAIT_SECONDS = 10.0  # an upper bound for work after the ack, never a expected duration
 
 
 def sign(body: bytes, timestamp: int, secret: str = SECRET) -> str:
@@ -83,9 +84,9 @@ class SlackHarness:
         body = urlencode({"payload": json.dumps(payload)}).encode()
         return await self.post(body, "application/x-www-form-urlencoded")
 
-    async def until(self, check: Callable[[], Any], timeout: float = 10.0) -> Any:
+    async def until(self, check: Callable[[], Any]) -> Any:
         """Wait for the listener's work after the ack (it runs on after the HTTP answer)."""
-        deadline = asyncio.get_running_loop().time() + timeout
+        deadline = asyncio.get_running_loop().time() + WAIT_SECONDS
         while True:
             value = check()
             if value:
@@ -94,10 +95,8 @@ class SlackHarness:
                 raise AssertionError("timed out waiting for the Slack listener")
             await asyncio.sleep(0.02)
 
-    async def until_async(
-        self, check: Callable[[], Awaitable[bool]], timeout: float = 10.0
-    ) -> None:
-        deadline = asyncio.get_running_loop().time() + timeout
+    async def until_async(self, check: Callable[[], Awaitable[bool]]) -> None:
+        deadline = asyncio.get_running_loop().time() + WAIT_SECONDS
         while not await check():
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError("timed out waiting for the Slack listener")
