@@ -1,9 +1,12 @@
-"""`paperboy run`: the long-running process."""
+"""`paperboy run`: the long-running process — scheduler plus every configured adapter."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 
+from aiohttp import web
 from rich.console import Console
 
 from bot.app import build_app
@@ -12,31 +15,64 @@ from bot.console_app.repl import run_repl
 from bot.scheduling import DigestScheduler
 from bot.settings import Settings
 from digest.models import Platform
+from digest.ports import Publisher
 
 __all__ = ["run_forever"]
 
 log = logging.getLogger(__name__)
 
 
+async def _serve(app: web.Application, port: int) -> web.AppRunner:
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "0.0.0.0", port).start()  # noqa: S104 (a server listens)
+    log.info("HTTP server listening", extra={"port": port})
+    return runner
+
+
+async def _until_stopped() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
 async def run_forever(settings: Settings, console: Console, *, slack_http: bool = False) -> None:
     async with build_app(settings) as app:
-        platforms = [
-            name
-            for name, on in (
-                ("Slack", settings.slack_enabled or slack_http),
-                ("Discord", settings.discord_enabled),
-            )
-            if on
-        ]
-        if platforms:
-            log.error(
-                "the %s adapter is not available in this version; using the console",
-                " and ".join(platforms),
-            )
-        publisher = ConsolePublisher(console)
-        scheduler = DigestScheduler(app, {Platform.CONSOLE: publisher})
+        publishers: dict[Platform, Publisher] = {}
+        cleanups = []
+        if settings.slack_enabled or slack_http:
+            from bot.slack_app.app import build_slack_app
+
+            side = build_slack_app(settings, app)
+            publishers[Platform.SLACK] = side.publisher
+            if slack_http or side.oauth:
+                runner = await _serve(side.app.web_app(path="/slack/events"), settings.http_port)
+                cleanups.append(runner.cleanup)
+            elif settings.slack_app_token is not None:
+                from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+                handler = AsyncSocketModeHandler(side.app,
+                                                 settings.slack_app_token.get_secret_value())
+                await handler.connect_async()
+                cleanups.append(handler.close_async)
+                log.info("Slack Socket Mode connected")
+            else:
+                log.error("Slack needs PAPERBOY_SLACK_APP_TOKEN (Socket Mode) or --slack-http")
+        if settings.discord_enabled:
+            log.error("the Discord adapter is not available in this version")
+        interactive = not publishers
+        if interactive:
+            publishers[Platform.CONSOLE] = ConsolePublisher(console)
+        scheduler = DigestScheduler(app, publishers)
         scheduler.start()
         try:
-            await run_repl(app.handlers, console)
+            if interactive:
+                await run_repl(app.handlers, console)
+            else:
+                await _until_stopped()
         finally:
             scheduler.shutdown()
+            for cleanup in reversed(cleanups):
+                await cleanup()

@@ -1,0 +1,92 @@
+"""`paperboy run --slack-http --port N` as a real process against the fake Slack."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+
+from tests.fakes.slack import fake_slack
+from tests.slack.conftest import SECRET, sign
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_run_serves_slack_over_http(tmp_path: Path) -> None:
+    async with fake_slack() as fake:
+        port = _free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERBOY_")}
+        env.update(
+            {
+                "PAPERBOY_DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
+                "PAPERBOY_SLACK_BOT_TOKEN": "xoxb-run",
+                "PAPERBOY_SLACK_SIGNING_SECRET": SECRET,
+                "PAPERBOY_SLACK_API_URL": fake.api_url,
+                "PAPERBOY_EMBEDDER": "none",
+                "PAPERBOY_SOURCES": "feeds",  # no feeds configured: the scheduler fetches nothing
+            }
+        )
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            "--slack-http",
+            "--port",
+            str(port),
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            form = {
+                "team_id": "T1",
+                "channel_id": "C1",
+                "user_id": "U1",
+                "command": "/papers",
+                "text": "interests add world models",
+                "response_url": fake.response_url(),
+                "trigger_id": "t",
+                "api_app_id": "A1",
+            }
+            body = urlencode(form).encode()
+            async with httpx.AsyncClient() as http:
+                deadline = time.monotonic() + 60
+                while True:
+                    ts = int(time.time())
+                    try:
+                        response = await http.post(
+                            f"http://127.0.0.1:{port}/slack/events",
+                            content=body,
+                            headers={
+                                "Content-Type": "application/x-www-form-urlencoded",
+                                "X-Slack-Request-Timestamp": str(ts),
+                                "X-Slack-Signature": sign(body, ts),
+                            },
+                        )
+                        break
+                    except httpx.ConnectError:
+                        assert process.returncode is None, await process.stderr.read()  # type: ignore[union-attr]
+                        assert time.monotonic() < deadline, "paperboy run never listened"
+                        await asyncio.sleep(0.2)
+                assert response.status_code == 200
+                while not fake.responses:
+                    assert time.monotonic() < deadline
+                    await asyncio.sleep(0.05)
+            assert "world models" in fake.responses[0]["text"]
+        finally:
+            process.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(process.wait(), timeout=30)
+        assert process.returncode == 0
