@@ -53,8 +53,9 @@ async def run_forever(settings: Settings, console: Console, *, slack_http: bool 
             elif settings.slack_app_token is not None:
                 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-                handler = AsyncSocketModeHandler(side.app,
-                                                 settings.slack_app_token.get_secret_value())
+                handler = AsyncSocketModeHandler(
+                    side.app, settings.slack_app_token.get_secret_value()
+                )
                 await handler.connect_async()
                 cleanups.append(handler.close_async)
                 log.info("Slack Socket Mode connected")

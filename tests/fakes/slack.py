@@ -6,6 +6,7 @@ Records every call so tests assert on what the real slack_sdk client sent.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from collections.abc import AsyncIterator
@@ -13,7 +14,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 __all__ = ["FakeSlack", "SlackCall", "fake_slack"]
 
@@ -36,6 +37,10 @@ class FakeSlack:
         default_factory=dict
     )
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Socket Mode: envelopes to push to the connected client, and its acknowledgements.
+    socket_outbox: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
+    socket_acks: list[dict[str, Any]] = field(default_factory=list)
+    socket_connections: int = 0
     _ts: Any = field(default_factory=lambda: itertools.count(1))
 
     def fail(
@@ -105,6 +110,8 @@ class FakeSlack:
                 "enterprise": None,
                 "is_enterprise_install": False,
             }
+        if method == "apps.connections.open":
+            return {"ok": True, "url": f"{self.base_url.replace('http', 'ws', 1)}/socket"}
         if method in ("chat.update", "views.open", "conversations.info", "chat.postEphemeral"):
             return {
                 "ok": True,
@@ -134,6 +141,33 @@ class FakeSlack:
             return web.json_response(body, status=status, headers=headers)
         return web.json_response(self._answer(method, params, token))
 
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: hello, then each queued envelope; the client answers with acks."""
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.socket_connections += 1
+        await ws.send_json(
+            {
+                "type": "hello",
+                "num_connections": 1,
+                "debug_info": {"host": "fake"},
+                "connection_info": {"app_id": "A1"},
+            }
+        )
+
+        async def push() -> None:
+            while True:
+                await ws.send_json(await self.socket_outbox.get())
+
+        pusher = asyncio.create_task(push())
+        try:
+            async for message in ws:
+                if message.type == WSMsgType.TEXT:
+                    self.socket_acks.append(json.loads(message.data))
+        finally:
+            pusher.cancel()
+        return ws
+
     async def _respond(self, request: web.Request) -> web.Response:
         self.responses.append(await request.json())
         return web.Response(text="ok")
@@ -145,6 +179,7 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
     app = web.Application()
     app.router.add_route("*", "/api/{method}", fake._api)
     app.router.add_post("/response/{name}", fake._respond)
+    app.router.add_get("/socket", fake._socket)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

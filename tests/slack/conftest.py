@@ -30,6 +30,16 @@ NOW = datetime(2026, 6, 12, 7, 0, tzinfo=UTC)
 WAIT_SECONDS = 10.0  # an upper bound for work after the ack, never a expected duration
 
 
+async def wait_until(check: Callable[[], Any]) -> Any:
+    """Poll until ``check()`` is truthy: work that follows an ack finishes on its own time."""
+    deadline = asyncio.get_running_loop().time() + WAIT_SECONDS
+    while not (value := check()):
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("timed out waiting for the Slack listener")
+        await asyncio.sleep(0.02)
+    return value
+
+
 def sign(body: bytes, timestamp: int, secret: str = SECRET) -> str:
     base = f"v0:{timestamp}:".encode() + body
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
@@ -85,15 +95,7 @@ class SlackHarness:
         return await self.post(body, "application/x-www-form-urlencoded")
 
     async def until(self, check: Callable[[], Any]) -> Any:
-        """Wait for the listener's work after the ack (it runs on after the HTTP answer)."""
-        deadline = asyncio.get_running_loop().time() + WAIT_SECONDS
-        while True:
-            value = check()
-            if value:
-                return value
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError("timed out waiting for the Slack listener")
-            await asyncio.sleep(0.02)
+        return await wait_until(check)
 
     async def until_async(self, check: Callable[[], Awaitable[bool]]) -> None:
         deadline = asyncio.get_running_loop().time() + WAIT_SECONDS
@@ -130,6 +132,7 @@ async def slack(tmp_path: Path) -> AsyncIterator[HarnessFactory]:
             embedder="none",
             slack_signing_secret=SecretStr(SECRET),
             slack_api_url=fake.api_url,
+            hf_base_url=fake.base_url,  # HF search lands on the fake (a 404): never the network
             slack_bot_token=None if oauth else SecretStr("xoxb-single"),
             slack_client_id="111.222" if oauth else None,
             slack_client_secret=SecretStr("client-secret") if oauth else None,

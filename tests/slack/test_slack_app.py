@@ -162,6 +162,17 @@ async def test_429_is_retried_after_retry_after_and_posted_once(slack: HarnessFa
     assert len(h.fake.history["C1"]) == 1  # one message in the channel
 
 
+async def test_5xx_is_retried_with_backoff(slack: HarnessFactory) -> None:
+    h = await slack()
+    h.paperboy.repository.upsert_papers([HOSTILE], NOW)
+    await h.command("interests add diffusion policy")
+    h.fake.fail("chat.postMessage", status=503, error="service_unavailable")
+    await h.command("digest now")
+    await h.until(lambda: any("Posted a digest" in r["text"] for r in h.fake.responses))
+    assert len(h.fake.called("chat.postMessage")) == 2
+    assert len(h.fake.history["C1"]) == 1
+
+
 async def test_a_removed_bot_pauses_the_channel_with_the_reason(slack: HarnessFactory) -> None:
     h = await slack()
     h.paperboy.repository.upsert_papers([HOSTILE], NOW)
