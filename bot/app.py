@@ -22,8 +22,12 @@ from digest.ranking.ranker import HybridRanker
 from digest.service import DigestService, IngestService
 from digest.sources.arxiv import ArxivApi, ArxivApiSource, ArxivFeedSource
 from digest.sources.feed import FeedSource
+from digest.sources.guard import RedirectGuard
 from digest.sources.hf import HfDailySource, HfSearch
 from digest.sources.http import FetchPolicy, HttpFetcher
+from digest.summarise.fulltext import FullTextSource
+from digest.summarise.llm import LlmSummariser
+from digest.summarise.service import SummaryService
 from storage.engine import create_db_engine, upgrade_schema
 from storage.sql import SqlRepository
 
@@ -43,6 +47,7 @@ class App:
     ranker: HybridRanker
     hf_search: HfSearch
     arxiv_api: ArxivApi
+    summaries: SummaryService
 
     def sources(self, names: Sequence[str] | None = None) -> list[PaperSource]:
         """The configured sources (or the named ones), ready to fetch."""
@@ -85,15 +90,51 @@ async def build_app(
     upgrade_schema(engine)
     repository = SqlRepository(engine)
     timeout = httpx.Timeout(settings.http_timeout, connect=min(10.0, settings.http_timeout))
+    configured = [
+        settings.hf_base_url,
+        settings.arxiv_api_url,
+        settings.arxiv_feed_url,
+        settings.arxiv_html_url,
+        *settings.feeds,
+        settings.llm_base_url or "",
+    ]
+    guard = RedirectGuard(h for u in configured if (h := httpx.URL(u).host))
     client = httpx.AsyncClient(
         timeout=timeout,
         transport=transport,
         follow_redirects=True,
+        max_redirects=5,
         limits=httpx.Limits(max_connections=10),
+        event_hooks={"response": [guard]},
     )
     try:
         fetcher = HttpFetcher(client, policy=policy, validators=repository)
         hf_search = HfSearch(fetcher, base_url=settings.hf_base_url)
+        arxiv_api = ArxivApi(fetcher, url=settings.arxiv_api_url)
+        llm = None
+        if settings.llm_base_url and settings.llm_model:
+            llm = LlmSummariser(
+                client,
+                base_url=settings.llm_base_url,
+                model=settings.llm_model,
+                api_key=settings.llm_api_key.get_secret_value() if settings.llm_api_key else None,
+                timeout=settings.llm_timeout,
+            )
+        full_text = (
+            FullTextSource(
+                fetcher, base_url=settings.arxiv_html_url, max_chars=settings.full_text_chars
+            )
+            if settings.full_text
+            else None
+        )
+        summaries = SummaryService(
+            repository,
+            clock,
+            summariser=llm,
+            full_text=full_text,
+            arxiv=arxiv_api,
+            hf_search=hf_search,
+        )
         embedder = load_embedder(settings.embedder)
         ranker = HybridRanker(embedder)
         digests = DigestService(repository, clock, ranker=ranker)
@@ -106,9 +147,12 @@ async def build_app(
             fetcher=fetcher,
             ingest=IngestService(repository, clock, embedder=embedder),
             digests=digests,
-            handlers=Handlers(repository, digests, clock, remote_search=hf_search.search),
+            handlers=Handlers(
+                repository, digests, clock, remote_search=hf_search.search, summaries=summaries
+            ),
             hf_search=hf_search,
-            arxiv_api=ArxivApi(fetcher, url=settings.arxiv_api_url),
+            arxiv_api=arxiv_api,
+            summaries=summaries,
         )
     finally:
         await client.aclose()

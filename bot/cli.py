@@ -364,3 +364,46 @@ def db_upgrade(database: Annotated[str | None, typer.Option(help="Database URL")
 
 def main() -> None:
     app()
+
+
+@app.command()
+def summarize(
+    reference: Annotated[str, typer.Argument(help="arXiv id, arXiv/HF link, DOI or title words")],
+    papers: Annotated[
+        Path | None, typer.Option("--papers", help="Local papers to look in first")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """Summarise one paper (contract: prints id, title, tldr, points, summariser, url)."""
+    settings = _settings(database_url="sqlite://", embedder="none")
+    local: list[Paper] = []
+    if papers is not None:
+        try:
+            local = parse(_read(papers), "auto", today=date.today())
+        except SourceError as exc:
+            raise _fail(f"{papers}: not a readable listing ({exc.reason})") from None
+
+    async def go() -> tuple[Any, Any]:
+        async with build_app(settings) as paperboy:
+            resolution = await paperboy.summaries.resolve(reference, local)
+            if resolution.paper is None:
+                return None, resolution.candidates
+            return await paperboy.summaries.summarise(resolution.paper), ()
+
+    summary, candidates = _run(go())
+    if summary is None:
+        listed = "; ".join(f"{p.id or '?'} “{p.title}”" for p in candidates)
+        raise _fail(f"several papers match, say which: {listed}", 3)
+    if as_json:
+        sys.stdout.write(json.dumps(summary.contract(), ensure_ascii=False, indent=1) + "\n")
+        return
+    console.print(summary.title, style="bold", markup=False, highlight=False)
+    console.print(f"TL;DR: {summary.tldr}", markup=False, highlight=False)
+    for point in summary.points:
+        console.print(f" • {point}", markup=False, highlight=False)
+    console.print(
+        f"({summary.summariser}{'; ' + summary.note if summary.note else ''})",
+        style="dim",
+        markup=False,
+        highlight=False,
+    )

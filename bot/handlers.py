@@ -4,22 +4,22 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.commands import COMMANDS, Command, parse_command
 from digest.compose import Reply
 from digest.errors import PaperboyError, SourceError, UsageError
-from digest.identifiers import find_arxiv_id
 from digest.models import Channel, Interest, InterestKind, Paper, Platform, Schedule
 from digest.ports import Clock, Publisher, Repository
 from digest.ranking.query import parse_query
 from digest.ranking.ranker import ChannelProfile, LexicalRanker
 from digest.schedule import next_run
 from digest.service import DigestService
+from digest.summarise.model import Summary
+from digest.summarise.service import SummaryService
 
-__all__ = ["CommandContext", "Handlers"]
+__all__ = ["CommandContext", "Handlers", "summary_reply"]
 
 log = logging.getLogger(__name__)
 RemoteSearch = Callable[[str], Awaitable[list[Paper]]]
@@ -45,11 +45,13 @@ class Handlers:
         clock: Clock,
         *,
         remote_search: RemoteSearch | None = None,
+        summaries: SummaryService | None = None,
     ) -> None:
         self._repository = repository
         self._digests = digests
         self._clock = clock
         self._remote_search = remote_search
+        self._summaries = summaries or SummaryService(repository, clock)
 
     async def handle(self, text: str, ctx: CommandContext) -> Reply:
         """Run a command. Errors become an ephemeral reply with the usage; nothing is stored."""
@@ -245,19 +247,14 @@ class Handlers:
         return Reply(text=f"Best matches for “{command.argument}”{note}", papers=tuple(papers))
 
     async def _summary(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
-        paper = self._find_paper(command.argument)
-        if paper is None:
-            return Reply(text=f"No stored paper matches “{command.argument}”.", error=True)
-        tldr = paper.ai_summary or _first_sentences(paper.abstract)
-        return Reply(text=paper.title, lines=(tldr,), papers=(paper,))
-
-    def _find_paper(self, reference: str) -> Paper | None:
-        arxiv = find_arxiv_id(reference)
-        if arxiv is not None:
-            return self._repository.get_paper(arxiv.base)
-        profile = ChannelProfile(interests=(Interest(kind=InterestKind.QUERY, text=reference),))
-        scored = LexicalRanker().score(self._repository.list_papers(limit=5000), profile)
-        return scored[0].paper if scored and scored[0].score > 0.3 else None
+        resolution = await self._summaries.resolve(command.argument)
+        if resolution.paper is None:
+            return Reply(
+                text="Several papers match; which one did you mean?",
+                papers=resolution.candidates,
+                choices=True,
+            )
+        return summary_reply(await self._summaries.summarise(resolution.paper), resolution.paper)
 
     async def _status(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
         assert channel.id is not None
@@ -289,10 +286,18 @@ class Handlers:
         return Reply(text="paperboy status", lines=tuple(lines))
 
 
+def summary_reply(summary: Summary, paper: Paper, *, ephemeral: bool = True) -> Reply:
+    lines = [f"TL;DR: {summary.tldr}", *summary.points]
+    if summary.note:
+        lines.append(f"({summary.note})")
+    return Reply(
+        text=summary.title,
+        lines=tuple(lines),
+        papers=(paper,),
+        ephemeral=ephemeral,
+        share_key=paper.key,
+    )
+
+
 def _quiet(scanned: int, channel: Channel) -> str:
     return f"No new papers matched this channel's interests ({scanned} scanned)."
-
-
-def _first_sentences(text: str, limit: int = 2) -> str:
-    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text.strip())
-    return " ".join(sentences[:limit])

@@ -70,10 +70,15 @@ class Settings(BaseSettings):
     discord_api_url: str = "https://discord.com/api/v10"
     discord_gateway_url: str | None = None
 
-    # Optional LLM summariser (any OpenAI-compatible chat-completions API)
+    # Summaries: full text from arXiv's HTML rendering when available (bounded), and an
+    # optional LLM summariser (any OpenAI-compatible chat-completions API).
+    arxiv_html_url: str = "https://arxiv.org/html"
+    full_text: bool = True
+    full_text_chars: int = Field(default=40_000, ge=1000, le=500_000)
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: SecretStr | None = None
+    llm_timeout: float = Field(default=30.0, gt=0, le=300)
 
     _split_lists = field_validator("sources", "arxiv_categories", "feeds", mode="before")(_csv)
 

@@ -51,6 +51,10 @@ class Reply:
     # A question that needs a yes/no before anything changes (e.g. clearing interests).
     confirm_command: str | None = None
     usage: str | None = None
+    # The papers are candidates to choose from (each gets a "summarise this" control).
+    choices: bool = False
+    # A summary the asker may share with the channel: the paper's key.
+    share_key: str | None = None
 
 
 def shorten_authors(paper: Paper, limit: int = 3) -> str:

@@ -21,6 +21,7 @@ from bot.slack_app.render import (
     ACTION_CONFIRM,
     ACTION_LESS,
     ACTION_MORE,
+    ACTION_SHARE,
     ACTION_SUMMARY,
     render_reply,
     vote_line,
@@ -140,6 +141,27 @@ def register_listeners(app: AsyncApp, paperboy: App, publisher: SlackPublisher) 
         )
         reply = await paperboy.handlers.handle(f"summary {action['value']}", ctx)
         await respond(**render_reply(reply), replace_original=False)
+
+    @app.action(ACTION_SHARE)
+    async def share(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+    ) -> None:
+        """The asker shares a summary: it is posted in the channel, naming who shared it."""
+        await ack()
+        ctx = await context_for(
+            client, body["team"]["id"], body["channel"]["id"], body["user"]["id"]
+        )
+        reply = await paperboy.handlers.handle(f"summary {action['value']}", ctx)
+        sharer = body["user"].get("username") or body["user"].get("name") or "a member"
+        shared = dataclasses.replace(
+            reply, ephemeral=False, share_key=None, text=f"{reply.text} (shared by {sharer})"
+        )
+        rendered = render_reply(shared)
+        await respond(**rendered, replace_original=False)
 
     @app.action(ACTION_CONFIRM)
     async def confirm(

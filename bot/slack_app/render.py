@@ -53,6 +53,7 @@ ACTION_LESS = "paperboy_less"
 ACTION_SUMMARY = "paperboy_summary"
 ACTION_CONFIRM = "paperboy_confirm"
 ACTION_CANCEL = "paperboy_cancel"
+ACTION_SHARE = "paperboy_share"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -232,7 +233,26 @@ def render_reply(reply: Reply) -> dict[str, Any]:
             )
     for number, paper in enumerate(reply.papers, start=1):
         item = DigestItem(paper=paper, score=0.0, why="search result")
+        if reply.share_key:  # a summary: the paper's links, its text is in the lines above
+            links = _paper_blocks(number, item, buttons=False)[1]
+            blocks.append({"type": "context", "elements": links["elements"]})
+            continue
         blocks.extend(_paper_blocks(number, item, buttons=False)[:2])
+        if reply.choices:
+            key = paper.key[: LIMITS.button_value]
+            blocks.append(
+                {
+                    "type": "actions",
+                    "elements": [_button("Summarize this one", ACTION_SUMMARY, key)],
+                }
+            )
+    if reply.share_key:
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [_button("Share to channel", ACTION_SHARE, reply.share_key)],
+            }
+        )
     if reply.confirm_command:
         blocks.append(
             {

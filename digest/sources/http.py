@@ -108,6 +108,7 @@ class HttpFetcher:
         *,
         params: Mapping[str, str | int] | None = None,
         conditional: bool = True,
+        attempts: int | None = None,
     ) -> HttpResponse:
         """GET with retries. Raises SourceError naming ``source`` when it finally fails."""
         request_url = str(httpx.URL(url, params=params))
@@ -121,7 +122,8 @@ class HttpFetcher:
         host = urlsplit(request_url).hostname or ""
         lock = self._host_locks.setdefault(host, asyncio.Lock())
         last_problem = "no attempt made"
-        for attempt in range(1, self._policy.attempts + 1):
+        attempts = attempts or self._policy.attempts
+        for attempt in range(1, attempts + 1):
             async with lock:  # one request at a time per host, paced
                 await self._pace(host)
                 try:
@@ -158,7 +160,7 @@ class HttpFetcher:
                         delay = hinted
                 else:
                     raise SourceError(source, last_problem)  # 4xx: retrying will not help
-            if attempt < self._policy.attempts:
+            if attempt < attempts:
                 log.warning(
                     "fetch failed, retrying",
                     extra={
@@ -169,7 +171,7 @@ class HttpFetcher:
                     },
                 )
                 await self._sleep(delay)
-        raise SourceError(source, f"{last_problem} (after {self._policy.attempts} attempts)")
+        raise SourceError(source, f"{last_problem} (after {attempts} attempts)")
 
     def _backoff(self, attempt: int) -> float:
         """Exponential backoff with "equal jitter": half fixed, half random."""

@@ -1,0 +1,1 @@
+"""On-demand summaries: resolve any reference to a paper, summarise it safely, cache it."""
