@@ -44,8 +44,8 @@ class RedirectGuard:
         self._resolve = resolver
 
     async def __call__(self, response: httpx.Response) -> None:
-        if response.is_redirect and response.next_request is not None:
-            await self.check(response.next_request.url)
+        if response.has_redirect_location:
+            await self.check(response.request.url.join(response.headers["Location"]))
 
     async def check(self, url: httpx.URL) -> None:
         host = (url.host or "").lower()

@@ -133,6 +133,8 @@ async def slack(tmp_path: Path) -> AsyncIterator[HarnessFactory]:
             slack_signing_secret=SecretStr(SECRET),
             slack_api_url=fake.api_url,
             hf_base_url=fake.base_url,  # HF search lands on the fake (a 404): never the network
+            arxiv_api_url=f"{fake.base_url}/arxiv",
+            arxiv_html_url=f"{fake.base_url}/html",
             slack_bot_token=None if oauth else SecretStr("xoxb-single"),
             slack_client_id="111.222" if oauth else None,
             slack_client_secret=SecretStr("client-secret") if oauth else None,

@@ -392,3 +392,23 @@ async def test_oauth_install_stores_the_workspace_token(slack: HarnessFactory) -
         return False
 
     await h.until_async(forgotten)
+
+
+async def test_summary_is_ephemeral_with_a_share_button(slack: HarnessFactory) -> None:
+    h = await slack()
+    h.paperboy.repository.upsert_papers([HOSTILE], NOW)
+    await h.command("summary https://arxiv.org/abs/2606.00001v1")
+    (reply,) = await h.until(lambda: h.fake.responses)
+    assert reply["response_type"] == "ephemeral"
+    assert "TL;DR" in json.dumps(reply["blocks"])
+    share = reply["blocks"][-1]["elements"][0]
+    assert share["action_id"] == "paperboy_share"
+    await h.interact(_action_payload(h, share["action_id"], share["value"]))
+    shared = await h.until(
+        lambda: [r for r in h.fake.responses if r.get("response_type") == "in_channel"]
+    )
+    assert "shared by" in shared[0]["text"]
+    assert "<!channel>" not in json.dumps(shared[0])
+    await h.command("summary http://169.254.169.254/latest")
+    refused = await h.until(lambda: [r for r in h.fake.responses if "IP addresses" in r["text"]])
+    assert refused[0]["response_type"] == "ephemeral"
