@@ -137,7 +137,7 @@ async def build_app(
         )
         embedder = load_embedder(settings.embedder)
         ranker = HybridRanker(embedder)
-        digests = DigestService(repository, clock, ranker=ranker)
+        digests = DigestService(repository, clock, ranker=ranker, tldr_for=summaries.quick_tldr)
         yield App(
             engine=engine,
             ranker=ranker,

@@ -168,6 +168,7 @@ class DigestItem:
     why: str
     # Absolute relevance in [0, 1], comparable across days: what thresholds are applied to.
     relevance: float | None = None
+    tldr: str | None = None  # from the summary service, when the digest was composed with it
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

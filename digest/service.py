@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -155,11 +155,13 @@ class DigestService:
         *,
         ranker: HybridRanker | None = None,
         window: timedelta = timedelta(days=3),
+        tldr_for: Callable[[Paper], str] | None = None,
     ) -> None:
         self._repository = repository
         self._clock = clock
         self._ranker = ranker or LexicalRanker()
         self._window = window
+        self._tldr_for = tldr_for
         self._index: tuple[tuple[str, ...], CorpusIndex] | None = None
 
     def _corpus(self, papers: Sequence[Paper]) -> CorpusIndex:
@@ -225,6 +227,8 @@ class DigestService:
         ranked = self._ranker.score_index(self._corpus(recent), self.profile(channel), today=day)
         scored = [item for item in ranked if item.paper.key not in delivered]
         picked = select(scored, top=channel.digest_size, min_score=channel.min_score)
+        if self._tldr_for is not None:  # the same summaries as /papers summary, cached
+            picked = [dataclasses.replace(i, tldr=self._tldr_for(i.paper)) for i in picked]
         picked_keys = {item.paper.key for item in picked}
         left_out = tuple(i for i in scored if i.paper.key not in picked_keys and i.score > 0)[:5]
         return Digest(

@@ -160,6 +160,34 @@ def bench_ranking(real: list[Paper], papers: int = 20_000, channels: int = 1_000
     print(f"peak memory (RSS) {_rss_mb():.0f} MB")
 
 
+def bench_summaries(real: list[Paper]) -> None:
+    """Offline summary latency per paper (resolve by id + extractive summary, cache cold)."""
+    import asyncio
+
+    from digest.clock import SystemClock
+    from digest.summarise.service import SummaryService
+    from storage.memory import MemoryRepository
+
+    repository = MemoryRepository()
+    papers = [p.replace(uid=f"p{n}", id=f"p{n}") for n, p in enumerate(real)]
+    repository.upsert_papers(papers, datetime.now(UTC))
+    service = SummaryService(repository, SystemClock())
+    timings = []
+
+    async def run() -> None:
+        for paper in repository.list_papers():
+            start = time.perf_counter()
+            await service.summarise(paper.replace(ai_summary=None))
+            timings.append(time.perf_counter() - start)
+
+    asyncio.run(run())
+    timings.sort()
+    p50 = timings[len(timings) // 2] * 1000
+    p95 = timings[int(0.95 * (len(timings) - 1))] * 1000
+    print(f"\n== offline summaries ({len(timings)} papers, extractive, cold cache) ==")
+    print(f"p50 {p50:.2f} ms, p95 {p95:.2f} ms per summary")
+
+
 def main() -> int:
     real = _corpus()
     print(
@@ -170,6 +198,7 @@ def main() -> int:
         bench_embedding(real)
     except ImportError as exc:
         print(f"embedding benchmark skipped: no model installed ({exc})")
+    bench_summaries(real)
     bench_ranking(real)
     return 0
 

@@ -62,7 +62,7 @@ def tldr_of(paper: Paper, max_chars: int = 300) -> str:
 
 
 def _item(number: int, item: DigestItem) -> RenderableType:
-    return _paper_block(number, item.paper, tldr=tldr_of(item.paper), why=item.why)
+    return _paper_block(number, item.paper, tldr=item.tldr or tldr_of(item.paper), why=item.why)
 
 
 def render_digest(digest: Digest) -> RenderableType:

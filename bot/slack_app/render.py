@@ -105,7 +105,8 @@ def _paper_blocks(number: int, item: DigestItem, *, buttons: bool) -> list[Block
     meta = escape(shorten_authors(paper))
     if paper.upvotes:
         meta = f"{meta} · ▲ {paper.upvotes} on HF" if meta else f"▲ {paper.upvotes} on HF"
-    body = f"{number}. {title}\n{meta}\n{escape(_tldr(paper))}\n_Why: {escape(item.why)}_"
+    tldr = item.tldr or _tldr(paper)
+    body = f"{number}. {title}\n{meta}\n{escape(tldr)}\n_Why: {escape(item.why)}_"
     links = [
         _link(url, label)
         for label, url in (

@@ -174,3 +174,25 @@ async def test_a_refused_channel_is_paused_with_its_reason(clock: FixedClock) ->
     assert stored is not None and stored.paused
     assert stored.paused_reason == "Slack: not_in_channel"
     assert service.compose(stored).items  # nothing was marked sent: resuming delivers it
+
+
+async def test_digest_tldrs_come_from_the_summary_service(clock: FixedClock) -> None:
+    from digest.summarise.service import SummaryService
+
+    repo = MemoryRepository()
+    repo.upsert_papers(
+        [
+            paper(
+                "2401.00001",
+                "Diffusion policy",
+                "Robots are hard. We propose a diffusion policy. It works.",
+            )
+        ],
+        clock.now(),
+    )
+    channel = _channel_with_interest(repo, "diffusion policy")
+    summaries = SummaryService(repo, clock)
+    service = DigestService(repo, clock, tldr_for=summaries.quick_tldr)
+    (item,) = service.compose(channel).items  # type: ignore[arg-type]
+    assert item.tldr == "We propose a diffusion policy."
+    assert repo.get_summary("2401.00001", "extractive") is not None  # cached for /papers summary
