@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     discord_application_id: str | None = None
     discord_api_url: str = "https://discord.com/api/v10"
     discord_gateway_url: str | None = None
+    # Run several processes for a large bot: each takes some shards of the total.
+    discord_shard_count: int | None = None
+    discord_shard_ids: Annotated[list[int], NoDecode] = []
 
     # Summaries: full text from arXiv's HTML rendering when available (bounded), and an
     # optional LLM summariser (any OpenAI-compatible chat-completions API).
@@ -80,7 +83,9 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = None
     llm_timeout: float = Field(default=30.0, gt=0, le=300)
 
-    _split_lists = field_validator("sources", "arxiv_categories", "feeds", mode="before")(_csv)
+    _split_lists = field_validator(
+        "sources", "arxiv_categories", "feeds", "discord_shard_ids", mode="before"
+    )(_csv)
 
     @field_validator("sources")
     @classmethod

@@ -1,0 +1,237 @@
+"""The Discord side of paperboy: a discord.py AutoShardedClient with the `/papers` group,
+persistent buttons, and a publisher."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+from typing import Any
+
+import discord
+import yarl
+from discord import app_commands
+
+from bot.app import App
+from bot.discord_app.commands import build_papers_group
+from bot.discord_app.render import DiscordMessage, render_reply
+from bot.handlers import CommandContext
+from bot.settings import Settings
+from digest.compose import Digest
+from digest.errors import DeliveryRefused
+from digest.models import Platform
+from digest.ports import Feedback
+
+__all__ = ["DiscordPublisher", "PaperboyDiscord", "build_discord_client", "to_view"]
+
+log = logging.getLogger(__name__)
+NONE = discord.AllowedMentions.none()
+
+
+def to_view(message: DiscordMessage) -> discord.ui.View | None:
+    if not message.rows:
+        return None
+    view = discord.ui.View(timeout=None)
+    for row, buttons in enumerate(message.rows):
+        for label, custom_id, style in buttons:
+            view.add_item(
+                discord.ui.Button(
+                    label=label[:80],
+                    custom_id=custom_id[:100],
+                    style=getattr(discord.ButtonStyle, style),
+                    row=row,
+                )
+            )
+    return view
+
+
+def embeds_of(message: DiscordMessage) -> list[discord.Embed]:
+    return [discord.Embed.from_dict(e) for e in message.embeds]
+
+
+def manages(interaction: discord.Interaction) -> bool:
+    """Manage Server or Manage Channels, checked in code (the default_permissions hint that
+    hides commands can be overridden by server admins)."""
+    permissions = interaction.permissions
+    return bool(
+        permissions.manage_guild or permissions.manage_channels or permissions.administrator
+    )
+
+
+class PaperboyDiscord(discord.AutoShardedClient):
+    def __init__(self, paperboy: App, settings: Settings) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        shard_ids = settings.discord_shard_ids or None
+        super().__init__(
+            intents=intents,
+            allowed_mentions=NONE,
+            application_id=int(settings.discord_application_id)
+            if settings.discord_application_id
+            else None,
+            shard_ids=shard_ids,
+            shard_count=settings.discord_shard_count if shard_ids else None,
+        )
+        self.paperboy = paperboy
+        self.tree = app_commands.CommandTree(self)
+        self.tree.add_command(build_papers_group(self))
+        self.publisher = DiscordPublisher(self)
+
+    def context(self, interaction: discord.Interaction) -> CommandContext:
+        channel = interaction.channel
+        return CommandContext(
+            platform=Platform.DISCORD,
+            workspace_id=str(interaction.guild_id or "dm"),
+            channel_id=str(interaction.channel_id),
+            channel_name=getattr(channel, "name", None),
+            user_id=str(interaction.user.id),
+            is_manager=manages(interaction),
+            publisher=self.publisher,
+        )
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(PaperButton)  # buttons of old digests keep working after restarts
+
+    async def on_ready(self) -> None:
+        log.info(
+            "Discord connected", extra={"guilds": len(self.guilds), "shards": self.shard_count}
+        )
+
+
+class PaperButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"paperboy:(?P<action>more|less|summary|share|confirm):(?P<key>.+)",
+):
+    """Every paperboy button, recognised by its custom_id whenever it was sent."""
+
+    def __init__(self, action: str, key: str) -> None:
+        super().__init__(discord.ui.Button(label=action, custom_id=f"paperboy:{action}:{key}"))
+        self.action = action
+        self.key = key
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
+    ) -> PaperButton:
+        return cls(match["action"], match["key"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        client = interaction.client
+        assert isinstance(client, PaperboyDiscord)
+        ctx = client.context(interaction)
+        repository = client.paperboy.repository
+        if self.action in ("more", "less"):
+            channel = repository.ensure_channel(Platform.DISCORD, ctx.workspace_id, ctx.channel_id)
+            assert channel.id is not None
+            key = _resolve_key(client, channel.id, self.key)
+            repository.record_feedback(
+                Feedback(
+                    channel_id=channel.id,
+                    paper_key=key,
+                    user_id=ctx.user_id,
+                    value=1 if self.action == "more" else -1,
+                    at=client.paperboy.clock.now(),
+                )
+            )
+            paper = repository.get_paper(key)
+            title = paper.title if paper else "this paper"
+            word = "More" if self.action == "more" else "Fewer"
+            await interaction.response.send_message(
+                f"{'👍' if self.action == 'more' else '👎'} Noted: {word} papers like “{title}”.",
+                ephemeral=True,
+                allowed_mentions=NONE,
+            )
+            return
+        if self.action == "confirm":
+            await interaction.response.defer(thinking=True, ephemeral=True)
+            reply = await client.paperboy.handlers.handle(self.key.replace("+", " "), ctx)
+            message = render_reply(reply)
+            await interaction.followup.send(
+                message.content, embeds=embeds_of(message), ephemeral=True, allowed_mentions=NONE
+            )
+            return
+        share = self.action == "share"
+        await interaction.response.defer(thinking=True, ephemeral=not share)
+        channel = repository.ensure_channel(Platform.DISCORD, ctx.workspace_id, ctx.channel_id)
+        assert channel.id is not None
+        reply = await client.paperboy.handlers.handle(
+            f"summary {_resolve_key(client, channel.id, self.key)}", ctx
+        )
+        if share:
+            reply = dataclasses.replace(
+                reply,
+                share_key=None,
+                ephemeral=False,
+                text=f"{reply.text} (shared by {interaction.user.name})",
+            )
+        message = render_reply(reply)
+        view = to_view(message)
+        await interaction.followup.send(
+            message.content,
+            embeds=embeds_of(message),
+            ephemeral=not share,
+            allowed_mentions=NONE,
+            **({"view": view} if view else {}),
+        )
+
+
+def _resolve_key(client: PaperboyDiscord, channel_id: int, key: str) -> str:
+    """Long keys travel hashed in custom_ids: find the delivered paper they stand for."""
+    if not key.startswith("h:"):
+        return key
+    from bot.discord_app.render import short_key
+
+    for candidate in client.paperboy.repository.delivered_keys(channel_id):
+        if short_key(candidate) == key:
+            return candidate
+    return key
+
+
+class DiscordPublisher:
+    def __init__(self, client: PaperboyDiscord) -> None:
+        self._client = client
+
+    async def publish(self, digest: Digest, delivery_tag: str) -> list[str]:
+        from bot.discord_app.render import render_digest
+
+        channel_id = int(digest.channel.channel_id)
+        ids: list[str] = []
+        try:
+            channel = self._client.get_channel(channel_id) or await self._client.fetch_channel(
+                channel_id
+            )
+            for part, message in enumerate(render_digest(digest)):
+                view = to_view(message)
+                sent = await channel.send(  # type: ignore[union-attr]
+                    message.content,
+                    embeds=embeds_of(message),
+                    allowed_mentions=NONE,
+                    # The delivery tag rides along as the nonce, so a re-send after a crash
+                    # can be recognised instead of duplicated.
+                    # (discord.py sends enforce_nonce with every nonce).
+                    nonce=f"{delivery_tag}-{part}"[:25],
+                    **({"view": view} if view else {}),
+                )
+                ids.append(str(sent.id))
+        except discord.Forbidden as exc:
+            raise DeliveryRefused(f"Discord: missing access ({exc.status} {exc.text})") from None
+        except discord.NotFound as exc:
+            raise DeliveryRefused(f"Discord: unknown channel ({exc.status} {exc.text})") from None
+        return ids
+
+
+def build_discord_client(settings: Settings, paperboy: App) -> PaperboyDiscord:
+    """The client, pointed at the configured REST base and gateway (how tests reach fakes)."""
+    discord.http.Route.BASE = settings.discord_api_url.rstrip("/")
+    client = PaperboyDiscord(paperboy, settings)
+    if settings.discord_gateway_url:
+        gateway = settings.discord_gateway_url
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway)
+        original = client.http.get_bot_gateway
+
+        async def configured_gateway() -> Any:
+            shards, _, limits = await original()
+            return shards, gateway, limits
+
+        client.http.get_bot_gateway = configured_gateway  # type: ignore[method-assign]
+    return client

@@ -1,0 +1,219 @@
+"""The `/papers` application-command group: typed options in, the shared grammar's text out.
+
+Each subcommand only rebuilds the text a Slack user would type and hands it to the same
+handlers; changing settings needs Manage Server or Manage Channels, checked here in code.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+from zoneinfo import available_timezones
+
+import discord
+from discord import app_commands
+
+from bot.commands import parse_command
+from bot.discord_app.render import render_reply
+from digest.compose import Reply
+from digest.errors import UsageError
+from digest.models import Platform
+
+if TYPE_CHECKING:
+    from bot.discord_app.client import PaperboyDiscord
+
+__all__ = ["COMMAND_PATHS", "build_papers_group"]
+
+log = logging.getLogger(__name__)
+COMMAND_PATHS = (
+    "help",
+    "interests add",
+    "interests remove",
+    "interests list",
+    "interests clear",
+    "follow",
+    "category",
+    "schedule",
+    "size",
+    "pause",
+    "resume",
+    "settings",
+    "digest now",
+    "preview",
+    "search",
+    "summary",
+    "status",
+)
+_TIMEZONES = sorted(available_timezones())
+_PUBLIC = {
+    "interests add",
+    "interests remove",
+    "interests clear",
+    "follow",
+    "category",
+    "schedule",
+    "size",
+    "pause",
+    "resume",
+    "digest now",
+}
+
+
+async def _run(client: PaperboyDiscord, interaction: discord.Interaction, text: str) -> None:
+    from bot.discord_app.client import NONE, embeds_of, manages, to_view
+
+    try:
+        command = parse_command(text)
+    except UsageError as exc:
+        await interaction.response.send_message(f"⚠️ {exc}", ephemeral=True, allowed_mentions=NONE)
+        return
+    if command.spec.changes_settings and not manages(interaction):
+        await interaction.response.send_message(
+            "⚠️ Changing paperboy's settings needs the Manage Server or Manage Channels permission.",
+            ephemeral=True,
+            allowed_mentions=NONE,
+        )
+        return
+    public = command.name in _PUBLIC
+    # Defer at once (Discord wants an answer within 3 s); the follow-up may take longer.
+    await interaction.response.defer(thinking=True, ephemeral=not public)
+    try:
+        reply = await client.paperboy.handlers.handle(text, client.context(interaction))
+    except Exception:  # the deferred interaction still gets an answer, and the log the details
+        log.exception(
+            "command crashed", extra={"command": command.name, "channel": interaction.channel_id}
+        )
+        reply = Reply(text="Sorry, that failed unexpectedly; it has been logged.", error=True)
+    message = render_reply(reply)
+    view = to_view(message)
+    await interaction.followup.send(
+        message.content,
+        embeds=embeds_of(message),
+        ephemeral=not public or reply.error,
+        allowed_mentions=NONE,
+        **({"view": view} if view else {}),
+    )
+
+
+def build_papers_group(client: PaperboyDiscord) -> app_commands.Group:
+    papers = app_commands.Group(name="papers", description="Research-paper digests")
+    interests = app_commands.Group(
+        name="interests", description="What this channel follows", parent=papers
+    )
+    digest = app_commands.Group(name="digest", description="Digests on demand", parent=papers)
+
+    async def interest_choices(
+        interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        channel = client.paperboy.repository.ensure_channel(
+            Platform.DISCORD, str(interaction.guild_id or "dm"), str(interaction.channel_id)
+        )
+        assert channel.id is not None
+        found = client.paperboy.repository.list_interests(channel.id)
+        return [
+            app_commands.Choice(name=f"{n}. {i.text}"[:100], value=str(n))
+            for n, i in enumerate(found, start=1)
+            if current.lower() in i.text.lower()
+        ][:25]
+
+    async def timezone_choices(
+        interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [
+            app_commands.Choice(name=z, value=z) for z in _TIMEZONES if current.lower() in z.lower()
+        ][:25]
+
+    @papers.command(name="help", description="List the commands")
+    async def help_(interaction: discord.Interaction) -> None:
+        await _run(client, interaction, "help")
+
+    @interests.command(
+        name="add",
+        description='Follow a topic: words, "phrases", -exclusions, author:, cat:, like:',
+    )
+    @app_commands.describe(
+        text='e.g. "diffusion policy" robots -survey', weight="How much it counts (default 1)"
+    )
+    async def interests_add(
+        interaction: discord.Interaction,
+        text: str,
+        weight: app_commands.Range[float, 0.1, 10.0] | None = None,
+    ) -> None:
+        suffix = f" --weight {weight:g}" if weight is not None else ""
+        await _run(client, interaction, f"interests add {text}{suffix}")
+
+    @interests.command(name="remove", description="Stop following an interest")
+    @app_commands.autocomplete(interest=interest_choices)
+    async def interests_remove(interaction: discord.Interaction, interest: str) -> None:
+        await _run(client, interaction, f"interests remove {interest}")
+
+    @interests.command(name="list", description="Show this channel's interests")
+    async def interests_list(interaction: discord.Interaction) -> None:
+        await _run(client, interaction, "interests list")
+
+    @interests.command(name="clear", description="Remove every interest (asks to confirm)")
+    async def interests_clear(interaction: discord.Interaction) -> None:
+        await _run(client, interaction, "interests clear")
+
+    @papers.command(name="follow", description="Follow an author")
+    async def follow(interaction: discord.Interaction, author: str) -> None:
+        await _run(client, interaction, f'follow author:"{author.replace(chr(34), "")}"')
+
+    @papers.command(name="category", description="Follow an arXiv category, e.g. cs.LG")
+    async def category(interaction: discord.Interaction, category: str) -> None:
+        await _run(client, interaction, f"category {category}")
+
+    @papers.command(name="schedule", description="When the digest is posted")
+    @app_commands.describe(
+        time="HH:MM, 24-hour clock",
+        timezone="e.g. Europe/Berlin",
+        days="weekdays, daily, or weekly <day>",
+    )
+    @app_commands.autocomplete(timezone=timezone_choices)
+    async def schedule(
+        interaction: discord.Interaction,
+        time: str,
+        timezone: str | None = None,
+        days: str | None = None,
+    ) -> None:
+        await _run(client, interaction, " ".join(filter(None, ["schedule", time, timezone, days])))
+
+    @papers.command(name="size", description="How many papers a digest holds at most")
+    async def size(
+        interaction: discord.Interaction, papers: app_commands.Range[int, 1, 25]
+    ) -> None:
+        await _run(client, interaction, f"size {papers}")
+
+    @papers.command(name="pause", description="Stop posting digests here")
+    async def pause(interaction: discord.Interaction) -> None:
+        await _run(client, interaction, "pause")
+
+    @papers.command(name="resume", description="Post digests here again")
+    async def resume(interaction: discord.Interaction) -> None:
+        await _run(client, interaction, "resume")
+
+    @papers.command(name="settings", description="Show this channel's settings")
+    async def settings(interaction: discord.Interaction) -> None:
+        await _run(client, interaction, "settings")
+
+    @digest.command(name="now", description="Post a digest right now")
+    async def digest_now(interaction: discord.Interaction) -> None:
+        await _run(client, interaction, "digest now")
+
+    @papers.command(name="preview", description="What the next digest would hold, and why")
+    async def preview(interaction: discord.Interaction) -> None:
+        await _run(client, interaction, "preview")
+
+    @papers.command(name="search", description="Find papers")
+    async def search(interaction: discord.Interaction, query: str) -> None:
+        await _run(client, interaction, f"search {query}")
+
+    @papers.command(name="summary", description="Summarise a paper: arXiv id, link or title")
+    async def summary(interaction: discord.Interaction, paper: str) -> None:
+        await _run(client, interaction, f"summary {paper}")
+
+    @papers.command(name="status", description="Sources' health, last and next digest")
+    async def status(interaction: discord.Interaction) -> None:
+        await _run(client, interaction, "status")
+
+    return papers

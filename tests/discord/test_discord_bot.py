@@ -1,0 +1,278 @@
+"""The real discord.py client, connected to the fake Discord's gateway and REST API."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from bot.app import App, build_app
+from bot.discord_app.client import PaperboyDiscord, build_discord_client
+from bot.settings import Settings
+from digest.clock import FixedClock
+from digest.models import Paper, Platform
+from tests.fakes.discord import APP_ID, GUILD_ID, FakeDiscord, fake_discord
+from tests.slack.conftest import wait_until
+
+NOW = datetime(2026, 6, 12, 7, 0, tzinfo=UTC)
+CHANNEL = "700000000000000001"
+FORBIDDEN = "700000000000000002"
+HOSTILE = Paper(
+    id="2606.00001",
+    arxiv_id="2606.00001",
+    uid="2606.00001",
+    title="@everyone <@&123> **bold** diffusion policy",
+    abstract="We propose a diffusion policy for robots. @here it reaches 90% success.",
+    abs_url="https://arxiv.org/abs/2606.00001",
+    upvotes=5,
+)
+
+
+@dataclass
+class Bot:
+    fake: FakeDiscord
+    paperboy: App
+    client: PaperboyDiscord
+
+    async def command(
+        self, *path_and_options: Any, manager: bool = True, channel: str = CHANNEL
+    ) -> str:
+        """``command("interests", "add", {"text": "rl"})`` as Discord would send it."""
+        *names, options = (
+            path_and_options if isinstance(path_and_options[-1], dict) else (*path_and_options, {})
+        )
+        leaf = [
+            {"name": k, "type": 3 if isinstance(v, str) else 4, "value": v}
+            for k, v in options.items()
+        ]
+        node: list[dict[str, Any]] = leaf
+        for depth, name in enumerate(reversed(names)):
+            kind = 1 if depth == 0 else 2
+            node = [{"name": name, "type": kind, "options": node}]
+        data = {"id": "100000000000000001", "name": "papers", "type": 1, "options": node}
+        return await self.fake.interact(data, manager=manager, channel=channel)
+
+    async def answered(self, token: str) -> list[dict[str, Any]]:
+        """The callback and follow-up the bot sent for one interaction."""
+        sent = await wait_until(
+            lambda: (
+                [s for s in self.fake.for_token(token) if s.route.startswith("POST /webhooks")]
+                or [
+                    s
+                    for s in self.fake.for_token(token)
+                    if s.route.endswith("/callback") and s.body.get("type") == 4
+                ]
+            )
+        )
+        return [s.body for s in self.fake.for_token(token)] or [s.body for s in sent]
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[Bot]:
+    async with fake_discord() as fake:
+        settings = Settings(
+            _env_file=None,
+            database_url=f"sqlite:///{tmp_path / 'd.db'}",
+            embedder="none",
+            full_text=False,
+            discord_token=SecretStr("bot-token"),
+            discord_application_id=APP_ID,
+            discord_api_url=fake.api_url,
+            hf_base_url=fake.base_url,
+            arxiv_api_url=f"{fake.base_url}/arxiv",
+        )
+        async with build_app(settings, clock=FixedClock(NOW)) as paperboy:
+            client = build_discord_client(settings, paperboy)
+            await client.login("bot-token")
+            task = asyncio.create_task(client.connect(reconnect=False))
+            await asyncio.wait_for(client.wait_until_ready(), 20)
+            try:
+                yield Bot(fake=fake, paperboy=paperboy, client=client)
+            finally:
+                await client.close()
+                task.cancel()
+
+
+def interests(b: Bot) -> list[str]:
+    channel = b.paperboy.repository.ensure_channel(Platform.DISCORD, GUILD_ID, CHANNEL)
+    assert channel.id is not None
+    return [i.text for i in b.paperboy.repository.list_interests(channel.id)]
+
+
+async def test_connects_through_the_configured_gateway(bot: Bot) -> None:
+    assert bot.fake.identified.is_set()
+    assert bot.fake.routes("GET /users/@me")
+    assert bot.fake.routes("GET /gateway/bot")  # the gateway URL came from the fake
+
+
+async def test_command_is_deferred_then_followed_up(bot: Bot) -> None:
+    token = await bot.command("interests", "add", {"text": "diffusion policy"})
+    bodies = await bot.answered(token)
+    assert bodies[0]["type"] == 5  # deferred (thinking)
+    assert "diffusion policy" in bodies[-1]["content"]
+    assert bodies[-1]["allowed_mentions"] == {"parse": []}
+    assert interests(bot) == ["diffusion policy"]
+
+
+def _all_paths(group: Any, prefix: str = "") -> set[str]:
+    from discord import app_commands
+
+    paths: set[str] = set()
+    for command in group.commands:
+        name = f"{prefix}{command.name}"
+        if isinstance(command, app_commands.Group):
+            paths |= _all_paths(command, f"{name} ")
+        else:
+            paths.add(name)
+    return paths
+
+
+def test_slack_and_discord_expose_the_same_commands(tmp_path: Path) -> None:
+    from bot.commands import COMMANDS
+    from bot.discord_app.commands import COMMAND_PATHS, build_papers_group
+
+    group = build_papers_group(None)  # type: ignore[arg-type]
+    assert _all_paths(group) == {spec.name for spec in COMMANDS} == set(COMMAND_PATHS)
+
+
+async def test_every_subcommand_answers(bot: Bot) -> None:
+    bot.paperboy.repository.upsert_papers([HOSTILE], NOW)
+    calls: list[tuple[Any, ...]] = [
+        ("help",),
+        ("interests", "add", {"text": "diffusion policy"}),
+        ("interests", "list"),
+        ("interests", "remove", {"interest": "1"}),
+        ("interests", "clear"),
+        ("follow", {"author": "Ada Lovelace"}),
+        ("category", {"category": "cs.RO"}),
+        ("schedule", {"time": "08:30", "timezone": "Europe/Berlin", "days": "weekdays"}),
+        ("size", {"papers": 5}),
+        ("pause",),
+        ("resume",),
+        ("settings",),
+        ("digest", "now"),
+        ("preview",),
+        ("search", {"query": "diffusion"}),
+        ("summary", {"paper": "2606.00001"}),
+        ("status",),
+    ]
+    for call in calls:
+        token = await bot.command(*call)
+        bodies = await bot.answered(token)
+        assert bodies[0]["type"] == 5, call  # deferred within the 3 s
+        follow_up = bodies[-1]
+        assert follow_up.get("allowed_mentions") == {"parse": []}, call
+        assert len(follow_up.get("content") or "") <= 2000
+    channel = bot.paperboy.repository.ensure_channel(Platform.DISCORD, GUILD_ID, CHANNEL)
+    assert channel.schedule.timezone == "Europe/Berlin" and channel.digest_size == 5
+
+
+async def test_changing_settings_needs_manage_permissions(bot: Bot) -> None:
+    token = await bot.command("interests", "add", {"text": "rl"}, manager=False)
+    (callback,) = await wait_until(lambda: [s.body for s in bot.fake.for_token(token)])
+    assert callback["type"] == 4 and callback["data"]["flags"] == 64  # ephemeral
+    assert "Manage Server" in callback["data"]["content"]
+    assert interests(bot) == []
+    reading = await bot.command("interests", "list", manager=False)
+    assert (await bot.answered(reading))[0]["type"] == 5  # reading stays open
+
+
+def _embed_chars(embed: dict[str, Any]) -> int:
+    return (
+        len(embed.get("title", ""))
+        + len(embed.get("description", ""))
+        + sum(len(f["name"]) + len(f["value"]) for f in embed.get("fields", []))
+        + len(embed.get("footer", {}).get("text", ""))
+    )
+
+
+async def test_digest_posts_embeds_within_limits_and_never_pings(bot: Bot) -> None:
+    many = [
+        Paper(
+            id=f"2606.{n:05d}",
+            arxiv_id=f"2606.{n:05d}",
+            uid=f"2606.{n:05d}",
+            title=f"Diffusion policy {n} " + "long title " * 40,
+            abstract=f"Robots {n}. "
+            + " ".join(f"w{n}x{k}" for k in range(900))
+            + " diffusion policy.",
+            abs_url=f"https://arxiv.org/abs/2606.{n:05d}",
+        )
+        for n in range(2, 13)
+    ]
+    bot.paperboy.repository.upsert_papers([HOSTILE, *many], NOW)
+    await bot.answered(await bot.command("size", {"papers": 12}))
+    await bot.answered(await bot.command("interests", "add", {"text": "diffusion policy"}))
+    await bot.answered(await bot.command("digest", "now"))
+    posts = [s.body for s in bot.fake.routes(f"POST /channels/{CHANNEL}/messages")]
+    assert len(posts) >= 2
+    for post in posts:
+        assert post["allowed_mentions"] == {"parse": []}
+        assert len(post["content"]) <= 2000 and len(post["embeds"]) <= 10
+        assert sum(_embed_chars(e) for e in post["embeds"]) <= 6000
+        for embed in post["embeds"]:
+            assert len(embed["title"]) <= 256 and len(embed["description"]) <= 4096
+            assert len(embed.get("fields", [])) <= 25
+            assert all(len(f["value"]) <= 1024 for f in embed.get("fields", []))
+        assert len(post["components"]) <= 5
+        assert post["enforce_nonce"] is True and post["nonce"]
+    assert "@everyone" in json.dumps(posts[0])  # shown as text, but allowed_mentions is empty
+
+
+async def test_a_forbidden_channel_is_paused_with_its_reason(bot: Bot) -> None:
+    bot.paperboy.repository.upsert_papers([HOSTILE], NOW)
+    await bot.answered(
+        await bot.command("interests", "add", {"text": "diffusion policy"}, channel=FORBIDDEN)
+    )
+    await bot.answered(await bot.command("digest", "now", channel=FORBIDDEN))
+    channel = bot.paperboy.repository.ensure_channel(Platform.DISCORD, GUILD_ID, FORBIDDEN)
+    assert channel.paused and channel.paused_reason is not None
+    assert "Discord: missing access" in channel.paused_reason
+    assert len(bot.fake.routes(f"POST /channels/{FORBIDDEN}/messages")) == 1  # no retry storm
+
+
+async def test_a_429_is_retried_and_the_message_sent_once(bot: Bot) -> None:
+    bot.paperboy.repository.upsert_papers([HOSTILE], NOW)
+    await bot.answered(await bot.command("interests", "add", {"text": "diffusion policy"}))
+    bot.fake.fail("messages", 429)
+    await bot.answered(await bot.command("digest", "now"))
+    await wait_until(lambda: bot.fake.messages.get(CHANNEL))
+    assert len(bot.fake.routes(f"POST /channels/{CHANNEL}/messages")) == 2
+    assert len(bot.fake.messages[CHANNEL]) == 1
+
+
+async def test_buttons_vote_and_summarise(bot: Bot) -> None:
+    bot.paperboy.repository.upsert_papers([HOSTILE], NOW)
+    more = await bot.fake.interact(
+        {"custom_id": f"paperboy:more:{HOSTILE.key}", "component_type": 2}, kind=3
+    )
+    (vote,) = await wait_until(lambda: [s.body for s in bot.fake.for_token(more)])
+    assert vote["type"] == 4 and vote["data"]["flags"] == 64
+    assert "Noted" in vote["data"]["content"]
+    channel = bot.paperboy.repository.ensure_channel(Platform.DISCORD, GUILD_ID, CHANNEL)
+    assert channel.id is not None
+    assert [(f.paper_key, f.value) for f in bot.paperboy.repository.list_feedback(channel.id)] == [
+        (HOSTILE.key, 1)
+    ]
+    summary = await bot.fake.interact(
+        {"custom_id": f"paperboy:summary:{HOSTILE.key}", "component_type": 2}, kind=3
+    )
+    bodies = await bot.answered(summary)
+    assert bodies[0]["type"] == 5
+    assert "TL;DR" in bodies[-1]["content"]
+    share_ids = [c["custom_id"] for row in bodies[-1]["components"] for c in row["components"]]
+    assert share_ids == [f"paperboy:share:{HOSTILE.key}"]
+
+
+async def test_command_sync_registers_the_group(bot: Bot) -> None:
+    synced = await bot.client.tree.sync()
+    assert [c.name for c in synced] == ["papers"]
+    (put,) = bot.fake.routes(f"PUT /applications/{APP_ID}/commands")
+    assert put.body[0]["name"] == "papers"
