@@ -346,6 +346,42 @@ def rank(
     console.print(table)
 
 
+discord_cli = typer.Typer(help="Discord maintenance", no_args_is_help=True)
+app.add_typer(discord_cli, name="discord")
+
+
+@discord_cli.command("sync")
+def discord_sync(
+    guild: Annotated[int | None, typer.Option(help="Sync to one server only (instant)")] = None,
+) -> None:
+    """Register the /papers commands with Discord (a deliberate step, not done on start)."""
+    settings = _settings()
+    if settings.discord_token is None or not settings.discord_application_id:
+        raise _fail("set PAPERBOY_DISCORD_TOKEN and PAPERBOY_DISCORD_APPLICATION_ID", 2)
+    token = settings.discord_token.get_secret_value()
+
+    async def go() -> list[str]:
+        import discord
+
+        from bot.discord_app.client import build_discord_client
+
+        async with build_app(settings.model_copy(update={"embedder": "none"})) as paperboy:
+            client = build_discord_client(settings, paperboy)
+            try:
+                await client.login(token)
+                target = discord.Object(id=guild) if guild else None
+                if target is not None:
+                    client.tree.copy_global_to(guild=target)
+                synced = await client.tree.sync(guild=target)
+            finally:
+                await client.close()
+            return [c.name for c in synced]
+
+    names = _run(go())
+    where = f"server {guild}" if guild else "every server (global commands take up to an hour)"
+    console.print(f"Synced /{', /'.join(names)} to {where}.", highlight=False, markup=False)
+
+
 db = typer.Typer(help="Database maintenance", no_args_is_help=True)
 app.add_typer(db, name="db")
 

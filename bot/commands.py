@@ -78,6 +78,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
         name="resume", usage="resume", summary="Post digests here again", changes_settings=True
     ),
     CommandSpec(
+        name="threads",
+        usage="threads <on|off>",
+        summary="Post each digest in a new thread instead of the channel",
+        changes_settings=True,
+    ),
+    CommandSpec(
         name="settings", usage="settings", summary="Show (and edit) this channel's settings"
     ),
     CommandSpec(name="digest now", usage="digest now", summary="Post a digest right now"),
@@ -257,6 +263,12 @@ def _timezone(name: str, text: str) -> str:
     return text
 
 
+def _threads(name: str, rest: str) -> Command:
+    if rest.lower() not in ("on", "off"):
+        raise _fail(name, "say on or off")
+    return Command(name=name, argument=rest.lower())
+
+
 def _size(name: str, rest: str) -> Command:
     if not rest.isdigit() or not 1 <= int(rest) <= 25:
         raise _fail(name, "give a number from 1 to 25")
@@ -271,6 +283,7 @@ _PARSERS = {
     "category": _category,
     "schedule": _schedule,
     "size": _size,
+    "threads": _threads,
     "search": _needs_text,
     "summary": _needs_text,
 }

@@ -186,6 +186,12 @@ class Handlers:
         self._repository.save_channel(dataclasses.replace(channel, digest_size=command.number))
         return Reply(text=f"Digests now hold at most {command.number} papers.", ephemeral=False)
 
+    async def _threads(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
+        mode = "thread" if command.argument == "on" else "channel"
+        self._repository.save_channel(dataclasses.replace(channel, delivery_mode=mode))
+        where = "in a new thread each day" if mode == "thread" else "in the channel"
+        return Reply(text=f"Digests now go {where}.", ephemeral=False)
+
     async def _pause(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
         self._repository.save_channel(
             dataclasses.replace(channel, paused=True, paused_reason=f"paused by {ctx.user_id}")
@@ -206,6 +212,8 @@ class Handlers:
             f"Digest size: at most {channel.digest_size} papers",
             f"Minimum score: {channel.min_score:g}",
             f"Quiet days: {'say so' if channel.quiet_day_message else 'post nothing'}",
+            "Digests go: "
+            + ("in a new thread" if channel.delivery_mode == "thread" else "in the channel"),
             f"Status: {f'paused ({channel.paused_reason})' if channel.paused else 'active'}",
             f"Interests: {len(self._repository.list_interests(channel.id))}",
         )

@@ -62,7 +62,19 @@ async def run_forever(settings: Settings, console: Console, *, slack_http: bool 
             else:
                 log.error("Slack needs PAPERBOY_SLACK_APP_TOKEN (Socket Mode) or --slack-http")
         if settings.discord_enabled:
-            log.error("the Discord adapter is not available in this version")
+            from bot.discord_app.client import build_discord_client
+
+            assert settings.discord_token is not None
+            discord_client = build_discord_client(settings, app)
+            await discord_client.login(settings.discord_token.get_secret_value())
+            connection = asyncio.create_task(discord_client.connect(), name="discord")
+            publishers[Platform.DISCORD] = discord_client.publisher
+
+            async def close_discord() -> None:
+                await discord_client.close()
+                connection.cancel()
+
+            cleanups.append(close_discord)
         interactive = not publishers
         if interactive:
             publishers[Platform.CONSOLE] = ConsolePublisher(console)

@@ -154,6 +154,9 @@ class Channel:
     paused: bool = False
     paused_reason: str | None = None
     quiet_day_message: bool = True
+    # "channel": digests post in the channel; "thread": each digest opens a new thread.
+    # (Discord forum channels always get a new post.)
+    delivery_mode: str = "channel"
     id: int | None = None
 
     @property

@@ -121,6 +121,7 @@ def channel_from_row(row: ChannelRow) -> Channel:
         paused=row.paused,
         paused_reason=row.paused_reason,
         quiet_day_message=row.quiet_day_message,
+        delivery_mode=row.delivery_mode,
     )
 
 
@@ -134,6 +135,7 @@ def channel_to_row(channel: Channel, row: ChannelRow) -> ChannelRow:
     row.paused = channel.paused
     row.paused_reason = channel.paused_reason
     row.quiet_day_message = channel.quiet_day_message
+    row.delivery_mode = channel.delivery_mode
     return row
 
 

@@ -90,6 +90,7 @@ class ChannelRow(SQLModel, table=True):
     paused: bool = False
     paused_reason: str | None = Field(default=None, sa_column=Column(Text))
     quiet_day_message: bool = True
+    delivery_mode: str = Field(default="channel", max_length=16)
 
 
 class InterestRow(SQLModel, table=True):

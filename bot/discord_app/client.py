@@ -197,10 +197,31 @@ class DiscordPublisher:
         channel_id = int(digest.channel.channel_id)
         ids: list[str] = []
         try:
-            channel = self._client.get_channel(channel_id) or await self._client.fetch_channel(
+            channel: Any = self._client.get_channel(channel_id) or await self._client.fetch_channel(
                 channel_id
             )
-            for part, message in enumerate(render_digest(digest)):
+            messages = render_digest(digest)
+            title = f"{digest.title} ({len(digest.items)} papers)"[:100]
+            if isinstance(channel, discord.ForumChannel):
+                # A forum takes posts, not messages: each digest is a new post.
+                first = messages.pop(0)
+                view = to_view(first)
+                created = await channel.create_thread(
+                    name=title,
+                    content=first.content,
+                    embeds=embeds_of(first),
+                    allowed_mentions=NONE,
+                    **({"view": view} if view else {}),
+                )
+                channel = created.thread
+                ids.append(str(created.message.id))
+            elif digest.channel.delivery_mode == "thread" and isinstance(
+                channel, discord.TextChannel
+            ):
+                channel = await channel.create_thread(
+                    name=title, type=discord.ChannelType.public_thread, auto_archive_duration=1440
+                )
+            for part, message in enumerate(messages):
                 view = to_view(message)
                 sent = await channel.send(  # type: ignore[union-attr]
                     message.content,

@@ -35,6 +35,7 @@ COMMAND_PATHS = (
     "category",
     "schedule",
     "size",
+    "threads",
     "pause",
     "resume",
     "settings",
@@ -53,6 +54,7 @@ _PUBLIC = {
     "category",
     "schedule",
     "size",
+    "threads",
     "pause",
     "resume",
     "digest now",
@@ -183,6 +185,16 @@ def build_papers_group(client: PaperboyDiscord) -> app_commands.Group:
         interaction: discord.Interaction, papers: app_commands.Range[int, 1, 25]
     ) -> None:
         await _run(client, interaction, f"size {papers}")
+
+    @papers.command(name="threads", description="Post each digest in a new thread")
+    @app_commands.choices(
+        mode=[
+            app_commands.Choice(name="on", value="on"),
+            app_commands.Choice(name="off", value="off"),
+        ]
+    )
+    async def threads(interaction: discord.Interaction, mode: app_commands.Choice[str]) -> None:
+        await _run(client, interaction, f"threads {mode.value}")
 
     @papers.command(name="pause", description="Stop posting digests here")
     async def pause(interaction: discord.Interaction) -> None:

@@ -13,7 +13,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack_app.render import render_digest
+from bot.slack_app.render import SlackMessage, render_digest
 from digest.compose import Digest
 from digest.errors import DeliveryRefused
 
@@ -59,12 +59,19 @@ class SlackPublisher:
         client = await self._client_for(channel.workspace_id)
         timestamps: list[str] = []
         thread_ts: str | None = None
-        for part, message in enumerate(render_digest(digest)):
+        messages = render_digest(digest)
+        if channel.delivery_mode == "thread" and not digest.is_empty:
+            # A one-line message in the channel; the digest itself in its thread.
+            count = len(digest.items)
+            messages.insert(
+                0, SlackMessage(text=f"{digest.title}: {count} papers in the thread", blocks=[])
+            )
+        for part, message in enumerate(messages):
             try:
                 response = await client.chat_postMessage(
                     channel=channel.channel_id,
                     text=message.text,
-                    blocks=message.blocks,
+                    blocks=message.blocks or None,
                     thread_ts=thread_ts,
                     unfurl_links=False,
                     unfurl_media=False,

@@ -276,3 +276,24 @@ async def test_command_sync_registers_the_group(bot: Bot) -> None:
     assert [c.name for c in synced] == ["papers"]
     (put,) = bot.fake.routes(f"PUT /applications/{APP_ID}/commands")
     assert put.body[0]["name"] == "papers"
+
+
+async def test_thread_mode_and_forum_posts(bot: Bot) -> None:
+    from tests.fakes.discord import FORUM
+
+    bot.paperboy.repository.upsert_papers([HOSTILE], NOW)
+    await bot.answered(await bot.command("interests", "add", {"text": "diffusion policy"}))
+    await bot.answered(await bot.command("threads", {"mode": "on"}))
+    await bot.answered(await bot.command("digest", "now"))
+    (created,) = bot.fake.routes(f"POST /channels/{CHANNEL}/threads")
+    assert created.body["type"] == 11 and created.body["name"].startswith("Papers for")
+    (thread_id,) = bot.fake.threads
+    assert len(bot.fake.messages[thread_id]) == 1 and not bot.fake.messages.get(CHANNEL)
+
+    await bot.answered(
+        await bot.command("interests", "add", {"text": "diffusion policy"}, channel=FORUM)
+    )
+    await bot.answered(await bot.command("digest", "now", channel=FORUM))
+    (post,) = bot.fake.routes(f"POST /channels/{FORUM}/threads")
+    assert post.body["message"]["allowed_mentions"] == {"parse": []}
+    assert post.body["message"]["embeds"][0]["title"].startswith("1. @everyone")

@@ -21,7 +21,12 @@ __all__ = ["APP_ID", "BOT_ID", "GUILD_ID", "FakeDiscord", "fake_discord"]
 APP_ID = "900000000000000001"
 BOT_ID = "900000000000000002"
 GUILD_ID = "800000000000000001"
-CHANNELS = {"700000000000000001": "papers", "700000000000000002": "forbidden"}
+CHANNELS = {
+    "700000000000000001": "papers",
+    "700000000000000002": "forbidden",
+    "700000000000000003": "paper-forum",
+}
+FORUM = "700000000000000003"
 ADMINISTRATOR = 1 << 3
 MANAGE_CHANNELS = 1 << 4
 MANAGE_GUILD = 1 << 5
@@ -61,6 +66,7 @@ class FakeDiscord:
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _seq: Any = field(default_factory=lambda: itertools.count(1))
     commands: list[dict[str, Any]] = field(default_factory=list)
+    threads: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def api_url(self) -> str:
@@ -167,7 +173,7 @@ class FakeDiscord:
             )
         if path == "gateway":
             return self._json({"url": self.gateway_url})
-        if parts[0] == "applications" and parts[-1] == "commands":
+        if parts[0] == "applications" and parts[-1] == "commands":  # global or per guild
             if request.method == "PUT":
                 self.commands = body if isinstance(body, list) else []
                 return self._json(
@@ -198,11 +204,38 @@ class FakeDiscord:
                 self.messages.setdefault("followups", []).append(message)
                 return self._json(message)
             return self._json(self._message("700000000000000001", body))
+        if parts[0] == "channels" and len(parts) == 3 and parts[2] == "threads":
+            thread_id = snowflake()
+            thread = {
+                "id": thread_id,
+                "type": 11,
+                "name": body.get("name", "thread"),
+                "guild_id": GUILD_ID,
+                "parent_id": parts[1],
+                "owner_id": BOT_ID,
+                "member_count": 1,
+                "message_count": 0,
+                "rate_limit_per_user": 0,
+                "flags": 0,
+                "last_message_id": None,
+                "thread_metadata": {
+                    "archived": False,
+                    "auto_archive_duration": 1440,
+                    "archive_timestamp": "2026-06-12T08:00:00+00:00",
+                    "locked": False,
+                },
+            }
+            self.threads[thread_id] = thread
+            if "message" in body:  # a forum post: the thread starts with a message
+                message = self._message(thread_id, body["message"])
+                self.messages.setdefault(thread_id, []).append(message)
+                return self._json({**thread, "message": message})
+            return self._json(thread, 201)
         if parts[0] == "channels" and len(parts) >= 3 and parts[2] == "messages":
             channel_id = parts[1]
             if channel_id in self.forbidden_channels:
                 return self._json({"message": "Missing Access", "code": 50001}, 403)
-            if channel_id not in CHANNELS:
+            if channel_id not in CHANNELS and channel_id not in self.threads:
                 return self._json({"message": "Unknown Channel", "code": 10003}, 404)
             scripted = self._scripted("messages")
             if scripted:
@@ -224,7 +257,10 @@ class FakeDiscord:
     def _channel(channel_id: str) -> dict[str, Any]:
         return {
             "id": channel_id,
-            "type": 0,
+            "type": 15 if channel_id == FORUM else 0,
+            "available_tags": [],
+            "default_reaction_emoji": None,
+            "flags": 0,
             "name": CHANNELS[channel_id],
             "guild_id": GUILD_ID,
             "position": 0,

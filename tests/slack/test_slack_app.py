@@ -412,3 +412,16 @@ async def test_summary_is_ephemeral_with_a_share_button(slack: HarnessFactory) -
     await h.command("summary http://169.254.169.254/latest")
     refused = await h.until(lambda: [r for r in h.fake.responses if "IP addresses" in r["text"]])
     assert refused[0]["response_type"] == "ephemeral"
+
+
+async def test_thread_mode_posts_the_digest_in_a_thread(slack: HarnessFactory) -> None:
+    h = await slack()
+    h.paperboy.repository.upsert_papers([HOSTILE], NOW)
+    await h.command("interests add diffusion policy")
+    await h.command("threads on")
+    await h.until(lambda: any("new thread" in r["text"] for r in h.fake.responses))
+    await h.command("digest now")
+    await h.until(lambda: any("Posted a digest" in r["text"] for r in h.fake.responses))
+    header, digest = h.fake.called("chat.postMessage")
+    assert "papers in the thread" in header.params["text"] and "blocks" not in header.params
+    assert digest.params["thread_ts"] == h.fake.history["C1"][0]["ts"]

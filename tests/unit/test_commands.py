@@ -218,6 +218,7 @@ def test_every_command_parses_its_own_example() -> None:
         "category": "category cs.LG",
         "schedule": "schedule 09:00",
         "size": "size 5",
+        "threads": "threads on",
         "search": "search rl",
         "summary": "summary 2401.00001",
     }
