@@ -21,7 +21,12 @@ def _csv(value: object) -> object:
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="PAPERBOY_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="PAPERBOY_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        # A value left empty (as in .env.example) means "use the default".
+        env_ignore_empty=True,
     )
 
     database_url: str = "sqlite:///paperboy.db"

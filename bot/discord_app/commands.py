@@ -76,9 +76,9 @@ async def _run(client: PaperboyDiscord, interaction: discord.Interaction, text: 
             allowed_mentions=NONE,
         )
         return
-    public = command.name in _PUBLIC
-    # Defer at once (Discord wants an answer within 3 s); the follow-up may take longer.
-    await interaction.response.defer(thinking=True, ephemeral=not public)
+    # Defer at once (Discord wants an answer within 3 s); the answer may take longer. The
+    # deferral is private, so an error is only ever shown to the person who typed it.
+    await interaction.response.defer(thinking=True, ephemeral=True)
     try:
         reply = await client.paperboy.handlers.handle(text, client.context(interaction))
     except Exception:  # the deferred interaction still gets an answer, and the log the details
@@ -88,12 +88,20 @@ async def _run(client: PaperboyDiscord, interaction: discord.Interaction, text: 
         reply = Reply(text="Sorry, that failed unexpectedly; it has been logged.", error=True)
     message = render_reply(reply)
     view = to_view(message)
+    extra = {"view": view} if view else {}
+    if reply.error or reply.ephemeral or command.name not in _PUBLIC:
+        await interaction.followup.send(
+            message.content,
+            embeds=embeds_of(message),
+            ephemeral=True,
+            allowed_mentions=NONE,
+            **extra,
+        )
+        return
+    # A change everyone should see: confirmed privately, announced in the channel.
+    await interaction.followup.send("✓ Done.", ephemeral=True, allowed_mentions=NONE)
     await interaction.followup.send(
-        message.content,
-        embeds=embeds_of(message),
-        ephemeral=not public or reply.error,
-        allowed_mentions=NONE,
-        **({"view": view} if view else {}),
+        message.content, embeds=embeds_of(message), allowed_mentions=NONE, **extra
     )
 
 

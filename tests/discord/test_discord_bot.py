@@ -297,3 +297,49 @@ async def test_thread_mode_and_forum_posts(bot: Bot) -> None:
     (post,) = bot.fake.routes(f"POST /channels/{FORUM}/threads")
     assert post.body["message"]["allowed_mentions"] == {"parse": []}
     assert post.body["message"]["embeds"][0]["title"].startswith("1. @everyone")
+
+
+async def test_handler_errors_stay_private_and_change_nothing(bot: Bot) -> None:
+    await bot.answered(await bot.command("interests", "add", {"text": "rl"}))
+    token = await bot.command("interests", "remove", {"interest": "7"})
+    bodies = await bot.answered(token)
+    assert bodies[0]["type"] == 5 and bodies[0]["data"]["flags"] == 64  # a private deferral
+    assert "no interest number 7" in bodies[-1]["content"]
+    assert bodies[-1]["flags"] == 64
+    assert interests(bot) == ["rl"]
+    bad = await bot.command("schedule", {"time": "25:99"})
+    (refusal,) = await bot.answered(bad)  # refused before deferring: one private answer
+    assert refusal["type"] == 4 and refusal["data"]["flags"] == 64
+    assert "Usage: /papers schedule" in refusal["data"]["content"]
+
+
+async def test_an_unknown_channel_is_paused(bot: Bot) -> None:
+    bot.paperboy.repository.upsert_papers([HOSTILE], NOW)
+    gone = bot.paperboy.repository.ensure_channel(Platform.DISCORD, GUILD_ID, "799999999999999999")
+    assert gone.id is not None
+    from digest.models import Interest, InterestKind
+
+    bot.paperboy.repository.add_interest(
+        gone.id, Interest(kind=InterestKind.QUERY, text="diffusion policy")
+    )
+    digest = bot.paperboy.digests.compose(gone)
+    from digest.errors import DeliveryRefused
+
+    with pytest.raises(DeliveryRefused):
+        await bot.paperboy.digests.deliver(digest, bot.client.publisher)
+    stored = bot.paperboy.repository.get_channel(gone.id)
+    assert stored is not None and stored.paused
+    assert "Discord: unknown channel (404" in (stored.paused_reason or "")
+
+
+def test_shard_range_from_settings(tmp_path: Path) -> None:
+    settings = Settings(
+        _env_file=None, discord_token=SecretStr("t"), discord_shard_count=4, discord_shard_ids="2,3"
+    )
+    assert settings.discord_shard_ids == [2, 3]
+
+    class _App:
+        pass
+
+    client = PaperboyDiscord(_App(), settings)  # type: ignore[arg-type]
+    assert client.shard_ids == [2, 3] and client.shard_count == 4
