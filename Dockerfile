@@ -22,8 +22,10 @@ RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
 USER paperboy
 WORKDIR /home/paperboy
 VOLUME ["/data"]
-# The schema is upgraded on start; `paperboy db upgrade` does it on its own.
-HEALTHCHECK --interval=60s --timeout=10s --start-period=30s \
-    CMD ["paperboy", "db", "upgrade"]
+EXPOSE 8080
+# Liveness from /healthz on PAPERBOY_HTTP_PORT (readiness, with the database and the scheduler,
+# is /readyz; Prometheus metrics are /metrics).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('PAPERBOY_HTTP_PORT', '8080') + '/healthz', timeout=4)"]
 ENTRYPOINT ["paperboy"]
 CMD ["run"]

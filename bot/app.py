@@ -14,6 +14,7 @@ import httpx
 from sqlalchemy import Engine
 
 from bot.handlers import Handlers
+from bot.metrics import Metrics
 from bot.settings import Settings
 from digest.clock import SystemClock
 from digest.ports import Clock, PaperSource
@@ -83,6 +84,7 @@ async def build_app(
     clock: Clock | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     policy: FetchPolicy | None = None,
+    metrics: Metrics | None = None,
 ) -> AsyncIterator[App]:
     """Build everything, upgrade the schema, and close it all on exit."""
     clock = clock or SystemClock()
@@ -145,10 +147,20 @@ async def build_app(
             clock=clock,
             repository=repository,
             fetcher=fetcher,
-            ingest=IngestService(repository, clock, embedder=embedder),
+            ingest=IngestService(
+                repository,
+                clock,
+                embedder=embedder,
+                observe=metrics.observe_source if metrics else None,
+            ),
             digests=digests,
             handlers=Handlers(
-                repository, digests, clock, remote_search=hf_search.search, summaries=summaries
+                repository,
+                digests,
+                clock,
+                remote_search=hf_search.search,
+                summaries=summaries,
+                observe=metrics.observe_command if metrics else None,
             ),
             hf_search=hf_search,
             arxiv_api=arxiv_api,

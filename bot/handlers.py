@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -46,15 +47,26 @@ class Handlers:
         *,
         remote_search: RemoteSearch | None = None,
         summaries: SummaryService | None = None,
+        observe: Callable[[str, str, float], None] | None = None,
     ) -> None:
         self._repository = repository
         self._digests = digests
         self._clock = clock
         self._remote_search = remote_search
         self._summaries = summaries or SummaryService(repository, clock)
+        self._observe = observe  # (platform, command, seconds), for the latency metric
 
     async def handle(self, text: str, ctx: CommandContext) -> Reply:
         """Run a command. Errors become an ephemeral reply with the usage; nothing is stored."""
+        started = time.perf_counter()
+        reply = await self._handle(text, ctx)
+        if self._observe is not None:
+            words = text.replace("/papers", "", 1).split()
+            name = words[0].lower() if words and not reply.error else "error"
+            self._observe(str(ctx.platform), name[:32], time.perf_counter() - started)
+        return reply
+
+    async def _handle(self, text: str, ctx: CommandContext) -> Reply:
         try:
             command = parse_command(text)
             channel = self._repository.ensure_channel(

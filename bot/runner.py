@@ -12,6 +12,8 @@ from rich.console import Console
 from bot.app import build_app
 from bot.console_app.publisher import ConsolePublisher
 from bot.console_app.repl import run_repl
+from bot.metrics import Metrics
+from bot.ops import ops_routes
 from bot.scheduling import DigestScheduler
 from bot.settings import Settings
 from digest.models import Platform
@@ -39,17 +41,18 @@ async def _until_stopped() -> None:
 
 
 async def run_forever(settings: Settings, console: Console, *, slack_http: bool = False) -> None:
-    async with build_app(settings) as app:
+    metrics = Metrics()
+    async with build_app(settings, metrics=metrics) as app:
         publishers: dict[Platform, Publisher] = {}
         cleanups = []
+        web_app = web.Application()
         if settings.slack_enabled or slack_http:
             from bot.slack_app.app import build_slack_app
 
             side = build_slack_app(settings, app)
             publishers[Platform.SLACK] = side.publisher
             if slack_http or side.oauth:
-                runner = await _serve(side.app.web_app(path="/slack/events"), settings.http_port)
-                cleanups.append(runner.cleanup)
+                web_app = side.app.web_app(path="/slack/events")  # health routes join it below
             elif settings.slack_app_token is not None:
                 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
@@ -78,7 +81,10 @@ async def run_forever(settings: Settings, console: Console, *, slack_http: bool 
         interactive = not publishers
         if interactive:
             publishers[Platform.CONSOLE] = ConsolePublisher(console)
-        scheduler = DigestScheduler(app, publishers)
+        scheduler = DigestScheduler(app, publishers, metrics=metrics)
+        web_app.add_routes(ops_routes(app, metrics, scheduler_running=lambda: scheduler.running))
+        runner = await _serve(web_app, settings.http_port)
+        cleanups.append(runner.cleanup)
         scheduler.start()
         try:
             if interactive:

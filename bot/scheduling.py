@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app import App
+from bot.metrics import Metrics
+from digest.errors import DeliveryRefused
 from digest.models import Channel, Platform
 from digest.ports import Publisher
 from digest.schedule import is_due
@@ -28,9 +31,19 @@ class DigestScheduler:
     its digest once.
     """
 
-    def __init__(self, app: App, publishers: Mapping[Platform, Publisher]) -> None:
+    def __init__(
+        self,
+        app: App,
+        publishers: Mapping[Platform, Publisher],
+        *,
+        metrics: Metrics | None = None,
+        ingest_every: timedelta = timedelta(hours=1),
+    ) -> None:
         self._app = app
         self._publishers = publishers
+        self._metrics = metrics
+        self._ingest_every = ingest_every
+        self._last_ingest: datetime | None = None
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._failed_sources: tuple[str, ...] = ()
 
@@ -90,6 +103,7 @@ class DigestScheduler:
     async def ingest(self) -> None:
         report = await self._app.ingest_today()
         self._failed_sources = report.failed  # type: ignore[attr-defined]
+        self._last_ingest = self._app.clock.now()
 
     async def catch_up(self) -> None:
         self.sync_channels()
@@ -102,15 +116,30 @@ class DigestScheduler:
         if channel is None or channel.paused:
             return
         last = self._app.repository.last_run(channel_id)
-        if not is_due(channel.schedule, last, self._app.clock.now()):
+        now = self._app.clock.now()
+        if not is_due(channel.schedule, last, now):
             return
+        if self._last_ingest is None or now - self._last_ingest > self._ingest_every:
+            await self.ingest()  # fresh papers before a digest goes out
         await self._send(channel)
 
     async def _send(self, channel: Channel) -> None:
+        started = time.perf_counter()
         digest = self._app.digests.compose(channel, failed_sources=self._failed_sources)
+        if self._metrics:
+            self._metrics.ranking.observe(time.perf_counter() - started)
         if digest.is_empty and not channel.quiet_day_message:
             return
+        platform = str(channel.platform)
         try:
             await self._app.digests.deliver(digest, self._publishers[channel.platform])
+        except DeliveryRefused as refused:
+            if self._metrics:
+                self._metrics.deliveries_failed.labels(platform, refused.reason[:60]).inc()
         except Exception:
             log.exception("digest delivery failed", extra={"channel": channel.address})
+            if self._metrics:
+                self._metrics.deliveries_failed.labels(platform, "error").inc()
+        else:
+            if self._metrics:
+                self._metrics.digests_sent.labels(platform).inc()

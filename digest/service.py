@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -68,11 +69,17 @@ class IngestReport:
 
 class IngestService:
     def __init__(
-        self, repository: Repository, clock: Clock, *, embedder: Embedder | None = None
+        self,
+        repository: Repository,
+        clock: Clock,
+        *,
+        embedder: Embedder | None = None,
+        observe: Callable[[str, float, bool], None] | None = None,
     ) -> None:
         self._repository = repository
         self._clock = clock
         self._embedder = embedder
+        self._observe = observe  # (source, seconds, failed): how operations see the fetches
 
     def store(self, result: FetchResult) -> UpsertCounts:
         """Store one fetch: new papers, plus updates that only refresh papers already stored."""
@@ -93,15 +100,20 @@ class IngestService:
 
     async def _ingest_one(self, source: PaperSource, day: date) -> SourceReport:
         health = self._repository.get_source_health(source.name)
+        started = time.perf_counter()
         try:
             result = await source.fetch(day)
             counts = self.store(result)
         except SourceError as exc:
+            if self._observe:
+                self._observe(source.name, time.perf_counter() - started, True)
             log.warning("source failed", extra={"source": source.name, "error": exc.reason})
             self._repository.save_source_health(
                 dataclasses.replace(health, last_error=exc.reason, last_error_at=self._clock.now())
             )
             return SourceReport(source=source.name, status="failed", error=exc.reason)
+        if self._observe:
+            self._observe(source.name, time.perf_counter() - started, False)
         self._repository.save_source_health(
             dataclasses.replace(health, last_success=self._clock.now(), last_note=result.note)
         )

@@ -85,6 +85,17 @@ async def test_run_serves_slack_over_http(tmp_path: Path) -> None:
                 while not fake.responses:
                     assert time.monotonic() < deadline
                     await asyncio.sleep(0.05)
+                base = f"http://127.0.0.1:{port}"
+                health = await http.get(f"{base}/healthz")
+                assert health.status_code == 200 and health.json()["status"] == "ok"
+                ready = await http.get(f"{base}/readyz")
+                assert ready.status_code == 200, ready.text
+                assert ready.json()["database"] == "ok" and ready.json()["scheduler"] == "running"
+                metrics = (await http.get(f"{base}/metrics")).text
+                assert (
+                    'paperboy_command_seconds_count{command="interests",platform="slack"} 1.0'
+                    in (metrics)
+                )
             assert "world models" in fake.responses[0]["text"]
         finally:
             process.send_signal(signal.SIGTERM)
