@@ -37,12 +37,14 @@ def build_settings_view(
     flags = [
         ("paused", "Pause digests in this channel"),
         ("quiet", "On quiet days, say so instead of posting nothing"),
+        ("thread", "Post each digest in a new thread"),
     ]
-    initial_flags = [
-        _option(v, t)
-        for v, t in flags
-        if (v == "paused" and channel.paused) or (v == "quiet" and channel.quiet_day_message)
-    ]
+    current = {
+        "paused": channel.paused,
+        "quiet": channel.quiet_day_message,
+        "thread": channel.delivery_mode == "thread",
+    }
+    initial_flags = [_option(v, t) for v, t in flags if current[v]]
     blocks: list[dict[str, Any]] = [
         {
             "type": "input",
@@ -192,6 +194,7 @@ def read_submission(
         if "paused" in flags
         else None,
         quiet_day_message="quiet" in flags,
+        delivery_mode="thread" if "thread" in flags else "channel",
     )
     return SettingsChange(channel=changed, restrict_settings=restrict), {}
 

@@ -293,7 +293,12 @@ async def test_settings_modal_opens_validates_and_saves(slack: HarnessFactory) -
             },
             "size": {"value": {"type": "number_input", "value": size}},
             "min_score": {"value": {"type": "number_input", "value": "0.4"}},
-            "flags": {"value": {"type": "checkboxes", "selected_options": [{"value": "quiet"}]}},
+            "flags": {
+                "value": {
+                    "type": "checkboxes",
+                    "selected_options": [{"value": "quiet"}, {"value": "thread"}],
+                }
+            },
             "restrict": {
                 "value": {"type": "checkboxes", "selected_options": [{"value": "restrict"}]}
             },
@@ -323,6 +328,7 @@ async def test_settings_modal_opens_validates_and_saves(slack: HarnessFactory) -
         ("mon", "wed"),
     )
     assert (after.digest_size, after.min_score, after.quiet_day_message) == (4, 0.4, True)
+    assert after.delivery_mode == "thread"
     assert h.paperboy.repository.ensure_workspace(Platform.SLACK, "T1").restrict_settings
 
 
