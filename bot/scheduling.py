@@ -61,7 +61,7 @@ class DigestScheduler:
             self.catch_up,
             IntervalTrigger(minutes=5),
             id="catch-up",
-            next_run_time=now + timedelta(seconds=30),
+            next_run_time=now,
             coalesce=True,
             max_instances=1,
         )
@@ -106,10 +106,17 @@ class DigestScheduler:
         self._last_ingest = self._app.clock.now()
 
     async def catch_up(self) -> None:
+        """Finish digests a crash interrupted, then send any digest that is due."""
         self.sync_channels()
         for channel in self._app.repository.list_channels():
-            if channel.id is not None and channel.platform in self._publishers:
-                await self.digest_for(channel.id)
+            if channel.id is None or channel.platform not in self._publishers:
+                continue
+            try:
+                await self._app.digests.reconcile(channel, self._publishers[channel.platform])
+            except Exception:
+                log.exception("reconciling failed", extra={"channel": channel.address})
+                continue
+            await self.digest_for(channel.id)
 
     async def digest_for(self, channel_id: int) -> None:
         channel = self._app.repository.get_channel(channel_id)

@@ -20,6 +20,7 @@ __all__ = [
     "InterestKind",
     "Paper",
     "Platform",
+    "RunItem",
     "Schedule",
     "SourceHealth",
     "Workspace",
@@ -175,13 +176,26 @@ class DigestItem:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class RunItem:
+    """What a digest run decided to send for one paper: enough to send it again, unchanged,
+    after a crash."""
+
+    paper_key: str
+    score: float
+    why: str
+    tldr: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class DigestRun:
     channel_id: int
     started_at: datetime
     scanned: int = 0
     picked: int = 0
-    status: str = "composed"
+    status: str = "composed"  # composed -> sent | failed | abandoned
     failed_sources: tuple[str, ...] = ()
+    items: tuple[RunItem, ...] = ()
+    note: str | None = None
     id: int | None = None
 
 

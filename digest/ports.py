@@ -62,9 +62,17 @@ class Ranker(Protocol):
 
 
 class Publisher(Protocol):
-    """Sends a rendered digest to its channel; returns the platform's message ids."""
+    """Sends a rendered digest to its channel; returns the platform's message ids.
+
+    Every message carries ``delivery_tag`` (Slack message metadata, a Discord nonce) so that
+    ``find_sent`` can tell, after a crash, which of the digest's papers already arrived.
+    """
 
     async def publish(self, digest: Digest, delivery_tag: str) -> list[str]: ...
+
+    async def find_sent(self, digest: Digest, delivery_tag: str) -> set[str]:
+        """Keys of the digest's papers the platform already shows under this tag."""
+        ...
 
 
 class Clock(Protocol):
@@ -184,6 +192,8 @@ class DeliveryRepository(Protocol):
     def finish_run(self, run_id: int, *, status: str, picked: int) -> None: ...
 
     def last_run(self, channel_id: int) -> DigestRun | None: ...
+
+    def get_run(self, run_id: int) -> DigestRun | None: ...
 
     def record_deliveries(
         self, channel_id: int, run_id: int | None, paper_keys: Sequence[str]

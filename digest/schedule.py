@@ -25,8 +25,8 @@ def next_run(schedule: Schedule, now: datetime) -> datetime:
 
 def already_sent_on(last: DigestRun | None, day: date, timezone: str) -> bool:
     """Whether the channel's last digest run was on ``day`` in the channel's zone."""
-    if last is None or last.status == "failed":
-        return False
+    if last is None or last.status != "sent":
+        return False  # composed, interrupted or failed runs do not count as sent
     return last.started_at.astimezone(ZoneInfo(timezone)).date() == day
 
 

@@ -165,6 +165,9 @@ class MemoryRepository:
     def finish_run(self, run_id: int, *, status: str, picked: int) -> None:
         self._runs[run_id] = dataclasses.replace(self._runs[run_id], status=status, picked=picked)
 
+    def get_run(self, run_id: int) -> DigestRun | None:
+        return self._runs.get(run_id)
+
     def last_run(self, channel_id: int) -> DigestRun | None:
         runs = [r for r in self._runs.values() if r.channel_id == channel_id]
         return max(runs, key=lambda r: (r.started_at, r.id or 0), default=None)

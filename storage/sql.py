@@ -9,7 +9,16 @@ from datetime import datetime
 
 import numpy as np
 from digest.identifiers import normalise_title, parse_arxiv_id
-from digest.models import Channel, DigestRun, Interest, Paper, Platform, SourceHealth, Workspace
+from digest.models import (
+    Channel,
+    DigestRun,
+    Interest,
+    Paper,
+    Platform,
+    RunItem,
+    SourceHealth,
+    Workspace,
+)
 from digest.ports import Delivery, Feedback, StoredEmbedding, UpsertCounts
 from sqlalchemy import Engine, delete, func
 from sqlalchemy.exc import IntegrityError
@@ -238,6 +247,8 @@ class SqlRepository:
                 picked=run.picked,
                 status=run.status,
                 failed_sources=list(run.failed_sources),
+                items=[dataclasses.asdict(item) for item in run.items],
+                note=run.note,
             )
             session.add(row)
             session.flush()
@@ -259,17 +270,12 @@ class SqlRepository:
         )
         with self._session() as session:
             row = session.exec(query).first()
-            if row is None:
-                return None
-            return DigestRun(
-                id=row.id,
-                channel_id=row.channel_id,
-                started_at=as_utc(row.started_at),  # type: ignore[arg-type]
-                scanned=row.scanned,
-                picked=row.picked,
-                status=row.status,
-                failed_sources=tuple(row.failed_sources),
-            )
+            return _run(row) if row else None
+
+    def get_run(self, run_id: int) -> DigestRun | None:
+        with self._session() as session:
+            row = session.get(DigestRunRow, run_id)
+            return _run(row) if row else None
 
     def record_deliveries(
         self, channel_id: int, run_id: int | None, paper_keys: Sequence[str]
@@ -441,6 +447,20 @@ class SqlRepository:
                 _health(row)
                 for row in session.exec(select(SourceStateRow).order_by(SourceStateRow.name))
             ]
+
+
+def _run(row: DigestRunRow) -> DigestRun:
+    return DigestRun(
+        id=row.id,
+        channel_id=row.channel_id,
+        started_at=as_utc(row.started_at),  # type: ignore[arg-type]
+        scanned=row.scanned,
+        picked=row.picked,
+        status=row.status,
+        failed_sources=tuple(row.failed_sources),
+        items=tuple(RunItem(**item) for item in row.items),  # type: ignore[arg-type]
+        note=row.note,
+    )
 
 
 def _delivery(row: DeliveryRow) -> Delivery:

@@ -115,6 +115,11 @@ class DigestRunRow(SQLModel, table=True):
     picked: int = 0
     status: str = Field(default="composed", max_length=16)
     failed_sources: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # [{paper_key, score, why, tldr}]: what the run decided to send, to finish it after a crash
+    items: list[dict[str, object]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
+    note: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class DeliveryRow(SQLModel, table=True):

@@ -188,8 +188,14 @@ def _resolve_key(client: PaperboyDiscord, channel_id: int, key: str) -> str:
 
 
 class DiscordPublisher:
+    """Posts digests; a re-send after a crash reuses each message's nonce, and Discord
+    (enforce_nonce) answers with the message it already has instead of posting it twice."""
+
     def __init__(self, client: PaperboyDiscord) -> None:
         self._client = client
+
+    async def find_sent(self, digest: Digest, delivery_tag: str) -> set[str]:
+        return set()  # the nonces make the whole re-send idempotent
 
     async def publish(self, digest: Digest, delivery_tag: str) -> list[str]:
         from bot.discord_app.render import render_digest

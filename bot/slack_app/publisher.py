@@ -78,7 +78,11 @@ class SlackPublisher:
                     # Tags the message so a restart can tell what already arrived.
                     metadata={
                         "event_type": "paperboy_digest",
-                        "event_payload": {"delivery": delivery_tag, "part": part},
+                        "event_payload": {
+                            "delivery": delivery_tag,
+                            "part": part,
+                            "papers": list(message.papers),
+                        },
                     },
                 )
             except SlackApiError as exc:
@@ -98,3 +102,39 @@ class SlackPublisher:
             },
         )
         return timestamps
+
+    async def find_sent(self, digest: Digest, delivery_tag: str) -> set[str]:
+        """Papers of this delivery that the channel (or the digest's thread) already shows,
+        read from the metadata every paperboy message carries."""
+        channel = digest.channel
+        client = await self._client_for(channel.workspace_id)
+        found: set[str] = set()
+        try:
+            history = await client.conversations_history(
+                channel=channel.channel_id, limit=100, include_all_metadata=True
+            )
+            messages = list(history.get("messages") or [])
+            for message in list(messages):
+                if _tag(message) == delivery_tag and message.get("ts"):
+                    replies = await client.conversations_replies(
+                        channel=channel.channel_id, ts=message["ts"], include_all_metadata=True
+                    )
+                    messages.extend(replies.get("messages") or [])
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", "unknown_error"))
+            if error in PERMANENT_ERRORS:
+                raise DeliveryRefused(f"Slack: {error}") from None
+            raise
+        for message in messages:
+            if _tag(message) == delivery_tag:
+                payload = (message.get("metadata") or {}).get("event_payload") or {}
+                found.update(str(k) for k in payload.get("papers") or [])
+        return found
+
+
+def _tag(message: dict[str, object]) -> str | None:
+    metadata = message.get("metadata")
+    if not isinstance(metadata, dict) or metadata.get("event_type") != "paperboy_digest":
+        return None
+    payload = metadata.get("event_payload")
+    return str(payload.get("delivery")) if isinstance(payload, dict) else None

@@ -60,6 +60,7 @@ ACTION_SHARE = "paperboy_share"
 class SlackMessage:
     text: str  # the plain-text fallback (notifications, screen readers)
     blocks: list[Block]
+    papers: tuple[str, ...] = ()  # keys of the papers this message carries
 
 
 def escape(text: str) -> str:
@@ -193,24 +194,28 @@ def render_digest(digest: Digest, *, buttons: bool = True) -> list[SlackMessage]
         return [SlackMessage(text=quiet, blocks=blocks)]
     messages: list[SlackMessage] = []
     current: list[Block] = [header]
-    titles: list[str] = []
+    shown: list[DigestItem] = []
     for number, item in enumerate(digest.items, start=1):
         blocks = _paper_blocks(number, item, buttons=buttons)
         full = len(current) + len(blocks) + 1 > LIMITS.blocks
         too_long = _size(current + blocks) > LIMITS.message_text
         if (full or too_long) and len(current) > 1:
-            messages.append(_message(current, titles, digest))
-            current, titles = [], []
+            messages.append(_message(current, shown, digest))
+            current, shown = [], []
         current.extend(blocks)
-        titles.append(item.paper.title)
+        shown.append(item)
     current.append(footer)
-    messages.append(_message(current, titles, digest))
+    messages.append(_message(current, shown, digest))
     return messages
 
 
-def _message(blocks: list[Block], titles: list[str], digest: Digest) -> SlackMessage:
-    text = f"{digest.title}: " + "; ".join(titles)
-    return SlackMessage(text=escape(_truncate(text, LIMITS.fallback_text)), blocks=blocks)
+def _message(blocks: list[Block], items: list[DigestItem], digest: Digest) -> SlackMessage:
+    text = f"{digest.title}: " + "; ".join(i.paper.title for i in items)
+    return SlackMessage(
+        text=escape(_truncate(text, LIMITS.fallback_text)),
+        blocks=blocks,
+        papers=tuple(i.paper.key for i in items),
+    )
 
 
 def render_reply(reply: Reply) -> dict[str, Any]:

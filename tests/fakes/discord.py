@@ -242,6 +242,13 @@ class FakeDiscord:
                 return scripted
             if request.method == "GET":
                 return self._json(list(reversed(self.messages.get(channel_id, []))))
+            existing = [
+                m
+                for m in self.messages.get(channel_id, [])
+                if body.get("nonce") and m.get("nonce") == body.get("nonce")
+            ]
+            if request.method == "POST" and body.get("enforce_nonce") and existing:
+                return self._json(existing[0])  # Discord's idempotent re-send
             message = self._message(channel_id, body)
             if request.method == "POST":
                 self.messages.setdefault(channel_id, []).append(message)

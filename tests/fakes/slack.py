@@ -41,6 +41,7 @@ class FakeSlack:
     socket_outbox: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
     socket_connections: int = 0
+    post_delay: float = 0.0  # seconds chat.postMessage takes (a crash can land mid fan-out)
     _ts: Any = field(default_factory=lambda: itertools.count(1))
 
     def fail(
@@ -88,8 +89,20 @@ class FakeSlack:
             }
             self.history.setdefault(str(params.get("channel")), []).append(message)
             return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": message}
-        if method == "conversations.history":
-            messages = list(reversed(self.history.get(str(params.get("channel")), [])))
+        if method == "conversations.history":  # top-level messages, newest first
+            messages = [
+                m
+                for m in self.history.get(str(params.get("channel")), [])
+                if not m.get("thread_ts")
+            ]
+            return {"ok": True, "messages": list(reversed(messages)), "has_more": False}
+        if method == "conversations.replies":  # the parent, then its thread
+            ts = str(params.get("ts"))
+            messages = [
+                m
+                for m in self.history.get(str(params.get("channel")), [])
+                if m["ts"] == ts or m.get("thread_ts") == ts
+            ]
             return {"ok": True, "messages": messages, "has_more": False}
         if method == "users.info":
             user = str(params.get("user"))
@@ -135,6 +148,8 @@ class FakeSlack:
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else params.get("token")
         self.calls.append(SlackCall(method=method, params=params, token=token))
+        if method == "chat.postMessage" and self.post_delay:
+            await asyncio.sleep(self.post_delay)
         queue = self.scripted.get(method)
         if queue:
             status, headers, body = queue.pop(0)
