@@ -382,6 +382,48 @@ def discord_sync(
     console.print(f"Synced /{', /'.join(names)} to {where}.", highlight=False, markup=False)
 
 
+@app.command()
+def backfill(
+    since: Annotated[str, typer.Option(help="First day to fetch, YYYY-MM-DD")],
+    database: Annotated[str | None, typer.Option(help="Database URL")] = None,
+) -> None:
+    """Fetch Hugging Face Daily Papers for every day since a date (a new channel's look back)."""
+    try:
+        first = date.fromisoformat(since)
+    except ValueError:
+        raise _fail(f"--since must be YYYY-MM-DD, not {since!r}", 2) from None
+    today = date.today()
+    if first > today or (today - first).days > 366:
+        raise _fail("--since must be within the last year", 2)
+    settings = _settings(database_url=database)
+
+    async def go() -> IngestReport:
+        from datetime import timedelta
+
+        async with build_app(settings) as paperboy:
+            source = HfDailySource(paperboy.fetcher, base_url=paperboy.settings.hf_base_url)
+            reports = []
+            days = [first + timedelta(days=n) for n in range((today - first).days + 1)]
+            with Progress(console=err, transient=True) as progress:
+                task = progress.add_task("backfilling", total=len(days))
+                for day in days:
+                    reports.append(await paperboy.ingest.ingest([source], day))
+                    progress.advance(task)
+            return IngestReport(day=today, sources=tuple(r for x in reports for r in x.sources))
+
+    report = _run(go())
+    total = report.counts
+    failed = len(report.failed)
+    console.print(
+        f"backfill since {first}: {total.new} new, {total.updated} updated, "
+        f"{total.unchanged} unchanged; {failed} failed days",
+        highlight=False,
+        markup=False,
+    )
+    if failed:
+        raise typer.Exit(1)
+
+
 db = typer.Typer(help="Database maintenance", no_args_is_help=True)
 app.add_typer(db, name="db")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Mapping
@@ -38,11 +39,14 @@ class DigestScheduler:
         *,
         metrics: Metrics | None = None,
         ingest_every: timedelta = timedelta(hours=1),
+        concurrency: int = 8,
     ) -> None:
         self._app = app
         self._publishers = publishers
         self._metrics = metrics
         self._ingest_every = ingest_every
+        self._concurrency = concurrency
+        self._ingest_lock = asyncio.Lock()
         self._last_ingest: datetime | None = None
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._failed_sources: tuple[str, ...] = ()
@@ -106,17 +110,28 @@ class DigestScheduler:
         self._last_ingest = self._app.clock.now()
 
     async def catch_up(self) -> None:
-        """Finish digests a crash interrupted, then send any digest that is due."""
+        """Finish digests a crash interrupted, then send any digest that is due: channels
+        in parallel, at most ``concurrency`` at a time per platform, so one slow or failing
+        channel never holds up the others (the platform clients pace each channel)."""
         self.sync_channels()
-        for channel in self._app.repository.list_channels():
-            if channel.id is None or channel.platform not in self._publishers:
-                continue
-            try:
-                await self._app.digests.reconcile(channel, self._publishers[channel.platform])
-            except Exception:
-                log.exception("reconciling failed", extra={"channel": channel.address})
-                continue
-            await self.digest_for(channel.id)
+        limits = {platform: asyncio.Semaphore(self._concurrency) for platform in self._publishers}
+
+        async def one(channel: Channel) -> None:
+            assert channel.id is not None
+            async with limits[channel.platform]:
+                try:
+                    await self._app.digests.reconcile(channel, self._publishers[channel.platform])
+                except Exception:
+                    log.exception("reconciling failed", extra={"channel": channel.address})
+                    return
+                await self.digest_for(channel.id)
+
+        channels = [
+            c
+            for c in self._app.repository.list_channels()
+            if c.id is not None and c.platform in self._publishers
+        ]
+        await asyncio.gather(*(one(c) for c in channels))
 
     async def digest_for(self, channel_id: int) -> None:
         channel = self._app.repository.get_channel(channel_id)
@@ -126,8 +141,9 @@ class DigestScheduler:
         now = self._app.clock.now()
         if not is_due(channel.schedule, last, now):
             return
-        if self._last_ingest is None or now - self._last_ingest > self._ingest_every:
-            await self.ingest()  # fresh papers before a digest goes out
+        async with self._ingest_lock:  # one ingest for the many channels due together
+            if self._last_ingest is None or now - self._last_ingest > self._ingest_every:
+                await self.ingest()  # fresh papers before a digest goes out
         await self._send(channel)
 
     async def _send(self, channel: Channel) -> None:

@@ -274,3 +274,25 @@ def test_rank_with_the_embedding_model(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert {r["id"] for r in json.loads(result.stdout)} <= {"2401.12345", "local-7", None}
+
+
+def test_backfill_fetches_every_day_since(tmp_path: Path, fake_hf: str) -> None:
+    from datetime import date, timedelta
+
+    since = (date.today() - timedelta(days=2)).isoformat()
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    result = paperboy(
+        "backfill",
+        "--since",
+        since,
+        "--database",
+        db,
+        cwd=tmp_path,
+        env={"PAPERBOY_HF_BASE_URL": fake_hf, "PAPERBOY_EMBEDDER": "none"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "1 new, 0 updated, 2 unchanged; 0 failed days" in result.stdout
+    dates = [p.split("date=")[1].split("&")[0] for p in _FakeHf.paths]
+    assert dates == [(date.today() - timedelta(days=n)).isoformat() for n in (2, 1, 0)]
+    refused = paperboy("backfill", "--since", "2001-01-01", cwd=tmp_path)
+    assert refused.returncode == 2 and "within the last year" in refused.stderr
