@@ -81,7 +81,9 @@ async def run_forever(settings: Settings, console: Console, *, slack_http: bool 
         interactive = not publishers
         if interactive:
             publishers[Platform.CONSOLE] = ConsolePublisher(console)
-        scheduler = DigestScheduler(app, publishers, metrics=metrics)
+        scheduler = DigestScheduler(
+            app, publishers, metrics=metrics, concurrency=settings.fanout_concurrency
+        )
         web_app.add_routes(ops_routes(app, metrics, scheduler_running=lambda: scheduler.running))
         runner = await _serve(web_app, settings.http_port)
         cleanups.append(runner.cleanup)

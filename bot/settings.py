@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     # requires it, "none" ranks lexically.
     embedder: str = Field(default="auto", pattern="^(auto|minilm|hashing|none)$")
 
+    # How many channels of one platform receive their digest at the same time.
+    fanout_concurrency: int = Field(default=8, ge=1, le=100)
+
     # Defaults for new channels.
     default_timezone: str = "UTC"
     digest_size: int = Field(default=8, ge=1, le=25)

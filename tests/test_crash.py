@@ -78,6 +78,7 @@ def _env(database: str, api_url: str, port: int) -> dict[str, str]:
             "PAPERBOY_FULL_TEXT": "false",
             "PAPERBOY_HTTP_PORT": str(port),
             "PAPERBOY_LOG_LEVEL": "WARNING",
+            "PAPERBOY_FANOUT_CONCURRENCY": "2",
         }
     )
     return env
@@ -104,7 +105,7 @@ async def test_sigkill_at_random_points_never_duplicates_or_loses(tmp_path: Path
     rng = random.Random(20261122)
     killed_mid_fan_out = 0
     async with fake_slack() as fake:
-        fake.post_delay = 0.15  # a fan-out to 24 channels takes ~4 s: kills land inside it
+        fake.post_delay = 0.5  # 24 channels, 2 at a time: a fan-out takes ~6 s
         for _ in range(20):
             before = sum(len(v) for v in fake.history.values())
             process = await asyncio.create_subprocess_exec(
