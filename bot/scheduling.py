@@ -13,6 +13,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app import App
+from bot.leader import LeaderLock
 from bot.metrics import Metrics
 from digest.errors import DeliveryRefused
 from digest.models import Channel, Platform
@@ -40,12 +41,15 @@ class DigestScheduler:
         metrics: Metrics | None = None,
         ingest_every: timedelta = timedelta(hours=1),
         concurrency: int = 8,
+        leader: LeaderLock | None = None,
     ) -> None:
         self._app = app
         self._publishers = publishers
         self._metrics = metrics
         self._ingest_every = ingest_every
         self._concurrency = concurrency
+        self._leader = leader or LeaderLock(app.engine)
+        self._leading = False
         self._ingest_lock = asyncio.Lock()
         self._last_ingest: datetime | None = None
         self._scheduler = AsyncIOScheduler(timezone="UTC")
@@ -69,12 +73,33 @@ class DigestScheduler:
             coalesce=True,
             max_instances=1,
         )
+        self._scheduler.add_job(
+            self.elect,
+            IntervalTrigger(seconds=5),
+            id="elect",
+            next_run_time=now,
+            coalesce=True,
+            max_instances=1,
+        )
         self.sync_channels()
         self._scheduler.start()
 
     def shutdown(self) -> None:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+        self._leader.release()
+
+    async def elect(self) -> None:
+        """Several replicas may run; only the leader ingests and posts."""
+        leading = await asyncio.to_thread(self._leader.is_leader)
+        if leading and not self._leading:
+            self._leading = True
+            await self.catch_up()  # a new leader finishes what the old one left at once
+        self._leading = leading
+
+    @property
+    def leading(self) -> bool:
+        return self._leading
 
     @property
     def running(self) -> bool:
@@ -105,6 +130,8 @@ class DigestScheduler:
             )
 
     async def ingest(self) -> None:
+        if not self._leading:
+            return
         report = await self._app.ingest_today()
         self._failed_sources = report.failed  # type: ignore[attr-defined]
         self._last_ingest = self._app.clock.now()
@@ -113,6 +140,8 @@ class DigestScheduler:
         """Finish digests a crash interrupted, then send any digest that is due: channels
         in parallel, at most ``concurrency`` at a time per platform, so one slow or failing
         channel never holds up the others (the platform clients pace each channel)."""
+        if not self._leading:
+            return
         self.sync_channels()
         limits = {platform: asyncio.Semaphore(self._concurrency) for platform in self._publishers}
 
@@ -134,6 +163,8 @@ class DigestScheduler:
         await asyncio.gather(*(one(c) for c in channels))
 
     async def digest_for(self, channel_id: int) -> None:
+        if not self._leading:
+            return
         channel = self._app.repository.get_channel(channel_id)
         if channel is None or channel.paused:
             return

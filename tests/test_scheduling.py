@@ -42,6 +42,8 @@ async def test_due_channels_get_one_digest_and_paused_ones_none(tmp_path: Path) 
             repo.add_interest(channel.id, Interest(kind=InterestKind.QUERY, text="world model"))
         scheduler = DigestScheduler(app, {Platform.CONSOLE: publisher})
         await scheduler.catch_up()
+        assert publisher.sent == [] and not scheduler.leading  # not elected yet: does nothing
+        await scheduler.elect()  # SQLite: the only process leads, and catches up at once
         assert publisher.sent == []  # 08:00 is before the 09:00 schedule
         clock.advance(timedelta(hours=2, minutes=30))  # missed 09:00: the bot was down
         await scheduler.catch_up()
