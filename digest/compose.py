@@ -7,7 +7,7 @@ from datetime import date
 
 from digest.models import Channel, DigestItem, Paper
 
-__all__ = ["Digest", "Reply", "quiet_day_text", "shorten_authors"]
+__all__ = ["Digest", "Reply", "quiet_day_text", "short_tldr", "shorten_authors", "truncate"]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -55,6 +55,22 @@ class Reply:
     choices: bool = False
     # A summary the asker may share with the channel: the paper's key.
     share_key: str | None = None
+
+
+def truncate(text: str, limit: int) -> str:
+    """At most ``limit`` characters, with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def short_tldr(paper: Paper, limit: int) -> str:
+    """A paper's TL;DR when no summary was composed: HF's AI summary, else the abstract cut
+    at a sentence end within ``limit`` characters."""
+    text = paper.ai_summary or paper.abstract
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    end = max(cut.rfind(". "), cut.rfind("? "))
+    return cut[: end + 1] if end > limit // 3 else cut.rstrip() + "…"
 
 
 def shorten_authors(paper: Paper, limit: int = 3) -> str:

@@ -8,7 +8,7 @@ from rich.panel import Panel
 from rich.rule import Rule
 from rich.text import Text
 
-from digest.compose import Digest, Reply, quiet_day_text, shorten_authors
+from digest.compose import Digest, Reply, quiet_day_text, short_tldr, shorten_authors
 from digest.models import DigestItem, Paper
 
 __all__ = ["render_digest", "render_reply"]
@@ -52,17 +52,10 @@ def _paper_block(
     return Group(*parts, Text(""))
 
 
-def tldr_of(paper: Paper, max_chars: int = 300) -> str:
-    text = paper.ai_summary or paper.abstract
-    if len(text) <= max_chars:
-        return text
-    cut = text[:max_chars]
-    end = max(cut.rfind(". "), cut.rfind("? "))
-    return cut[: end + 1] if end > 80 else cut.rstrip() + "…"
-
-
 def _item(number: int, item: DigestItem) -> RenderableType:
-    return _paper_block(number, item.paper, tldr=item.tldr or tldr_of(item.paper), why=item.why)
+    return _paper_block(
+        number, item.paper, tldr=item.tldr or short_tldr(item.paper, 300), why=item.why
+    )
 
 
 def render_digest(digest: Digest) -> RenderableType:
@@ -91,7 +84,7 @@ def render_reply(reply: Reply) -> RenderableType:
     parts: list[RenderableType] = [Text(reply.text, style=style)]
     parts.extend(Text(f"  {line}") for line in reply.lines)
     parts.extend(
-        _paper_block(n, p, tldr=tldr_of(p, 200), why=None) for n, p in enumerate(reply.papers, 1)
+        _paper_block(n, p, tldr=short_tldr(p, 200), why=None) for n, p in enumerate(reply.papers, 1)
     )
     if reply.confirm_command:
         parts.append(Text(f"Type `/papers {reply.confirm_command}` to confirm.", style="yellow"))

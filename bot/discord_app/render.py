@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from digest.compose import Digest, Reply, quiet_day_text, shorten_authors
+from digest.compose import Digest, Reply, quiet_day_text, short_tldr, shorten_authors, truncate
 from digest.models import DigestItem, Paper
 
 __all__ = ["LIMITS", "DiscordMessage", "escape", "render_digest", "render_reply", "short_key"]
@@ -49,22 +49,9 @@ def escape(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", text)
 
 
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def short_key(key: str) -> str:
     """A paper key that fits a button's 100-character custom_id alongside its prefix."""
     return key if len(key) <= 70 else "h:" + hashlib.sha1(key.encode()).hexdigest()[:24]  # noqa: S324
-
-
-def _tldr(paper: Paper, limit: int = 600) -> str:
-    text = paper.ai_summary or paper.abstract
-    if len(text) <= limit:
-        return text
-    cut = text[:limit]
-    end = max(cut.rfind(". "), cut.rfind("? "))
-    return cut[: end + 1] if end > limit // 3 else cut.rstrip() + "…"
 
 
 def _links(paper: Paper) -> str:
@@ -95,8 +82,8 @@ def _embed(number: int, paper: Paper, *, tldr: str, why: str | None) -> dict[str
         )
     )
     embed: dict[str, Any] = {
-        "title": _cut(f"{number}. {paper.title}", LIMITS.title),
-        "description": _cut(description, LIMITS.description),
+        "title": truncate(f"{number}. {paper.title}", LIMITS.title),
+        "description": truncate(description, LIMITS.description),
         "color": 0x5865F2,
         "fields": [],
     }
@@ -105,7 +92,7 @@ def _embed(number: int, paper: Paper, *, tldr: str, why: str | None) -> dict[str
     links = _links(paper)
     if links:
         embed["fields"].append(
-            {"name": "Links", "value": _cut(links, LIMITS.field_value), "inline": True}
+            {"name": "Links", "value": truncate(links, LIMITS.field_value), "inline": True}
         )
     if paper.upvotes:
         embed["fields"].append(
@@ -130,7 +117,7 @@ def _fit(embeds: list[dict[str, Any]]) -> list[dict[str, Any]]:
         keep = max(40, len(longest["description"]) - excess - 1)
         if keep >= len(longest["description"]):
             break
-        longest["description"] = _cut(longest["description"], keep)
+        longest["description"] = truncate(longest["description"], keep)
     return embeds
 
 
@@ -148,22 +135,26 @@ def render_digest(digest: Digest) -> list[DiscordMessage]:
     if digest.is_empty:
         quiet = quiet_day_text(digest.scanned, digest.day, digest.note)
         return [
-            DiscordMessage(content=_cut(f"**{escape(title)}**\n{escape(quiet)}", LIMITS.content))
+            DiscordMessage(
+                content=truncate(f"**{escape(title)}**\n{escape(quiet)}", LIMITS.content)
+            )
         ]
     messages: list[DiscordMessage] = []
     items: list[DigestItem] = list(digest.items)
     for start in range(0, len(items), LIMITS.papers_per_message):
         chunk = items[start : start + LIMITS.papers_per_message]
         embeds = [
-            _embed(start + n, item.paper, tldr=item.tldr or _tldr(item.paper), why=item.why)
+            _embed(
+                start + n, item.paper, tldr=item.tldr or short_tldr(item.paper, 600), why=item.why
+            )
             for n, item in enumerate(chunk, start=1)
         ]
         if start + LIMITS.papers_per_message >= len(items):
-            embeds[-1]["footer"] = {"text": _cut(digest.footer, LIMITS.footer)}
+            embeds[-1]["footer"] = {"text": truncate(digest.footer, LIMITS.footer)}
         header = f"**{escape(title)}**" if start == 0 else f"**{escape(title)}** (continued)"
         messages.append(
             DiscordMessage(
-                content=_cut(header, LIMITS.content),
+                content=truncate(header, LIMITS.content),
                 embeds=_fit(embeds),
                 rows=[_buttons(start + n, item.paper) for n, item in enumerate(chunk, start=1)],
             )
@@ -174,15 +165,15 @@ def render_digest(digest: Digest) -> list[DiscordMessage]:
 def render_reply(reply: Reply) -> DiscordMessage:
     text = f"**{escape(reply.text)}**" if not reply.error else f"⚠️ {escape(reply.text)}"
     body = "\n".join(escape(line) for line in reply.lines)
-    content = _cut(f"{text}\n{body}" if body else text, LIMITS.content)
+    content = truncate(f"{text}\n{body}" if body else text, LIMITS.content)
     embeds: list[dict[str, Any]] = []
     rows: list[list[tuple[str, str, str]]] = []
     if body and len(f"{text}\n{body}") > LIMITS.content:  # long lists go into an embed
-        content = _cut(text, LIMITS.content)
-        embeds.append({"description": _cut(body, LIMITS.description)})
+        content = truncate(text, LIMITS.content)
+        embeds.append({"description": truncate(body, LIMITS.description)})
     for number, paper in enumerate(reply.papers[: LIMITS.embeds - len(embeds)], start=1):
         embeds.append(
-            _embed(number, paper, tldr="" if reply.share_key else _tldr(paper, 300), why=None)
+            _embed(number, paper, tldr="" if reply.share_key else short_tldr(paper, 300), why=None)
         )
         if reply.choices and len(rows) < LIMITS.rows:
             rows.append(

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from digest.compose import Digest, Reply, quiet_day_text, shorten_authors
-from digest.models import DigestItem, Paper
+from digest.compose import Digest, Reply, quiet_day_text, short_tldr, shorten_authors, truncate
+from digest.models import DigestItem
 
 __all__ = [
     "LIMITS",
@@ -75,25 +75,12 @@ def plain(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
-def _truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def _link(url: str | None, label: str) -> str:
     """A mrkdwn link, only for http(s) URLs; the URL's own ``|<>`` are percent-encoded."""
     if not url or not url.lower().startswith(("https://", "http://")):
         return label
     safe = quote(url, safe=":/?#[]@!$&'()*+,;=%-._~")
     return f"<{safe}|{label}>"
-
-
-def _tldr(paper: Paper, limit: int = 400) -> str:
-    text = paper.ai_summary or paper.abstract
-    if len(text) <= limit:
-        return text
-    cut = text[:limit]
-    end = max(cut.rfind(". "), cut.rfind("? "))
-    return cut[: end + 1] if end > limit // 3 else cut.rstrip() + "…"
 
 
 def vote_line(up: int, down: int) -> str:
@@ -106,7 +93,7 @@ def _paper_blocks(number: int, item: DigestItem, *, buttons: bool) -> list[Block
     meta = escape(shorten_authors(paper))
     if paper.upvotes:
         meta = f"{meta} · ▲ {paper.upvotes} on HF" if meta else f"▲ {paper.upvotes} on HF"
-    tldr = item.tldr or _tldr(paper)
+    tldr = item.tldr or short_tldr(paper, 400)
     body = f"{number}. {title}\n{meta}\n{escape(tldr)}\n_Why: {escape(item.why)}_"
     links = [
         _link(url, label)
@@ -123,7 +110,7 @@ def _paper_blocks(number: int, item: DigestItem, *, buttons: bool) -> list[Block
     blocks: list[Block] = [
         {
             "type": "section",
-            "text": {"type": "mrkdwn", "text": _truncate(body, LIMITS.section_text)},
+            "text": {"type": "mrkdwn", "text": truncate(body, LIMITS.section_text)},
         },
         {
             "type": "context",
@@ -131,7 +118,7 @@ def _paper_blocks(number: int, item: DigestItem, *, buttons: bool) -> list[Block
             "elements": [
                 {
                     "type": "mrkdwn",
-                    "text": _truncate(" · ".join(links) or "no links", LIMITS.context_text),
+                    "text": truncate(" · ".join(links) or "no links", LIMITS.context_text),
                 }
             ],
         },
@@ -154,7 +141,7 @@ def _paper_blocks(number: int, item: DigestItem, *, buttons: bool) -> list[Block
 def _button(text: str, action_id: str, value: str, style: str | None = None) -> Block:
     button: Block = {
         "type": "button",
-        "text": {"type": "plain_text", "text": _truncate(text, LIMITS.button_text), "emoji": True},
+        "text": {"type": "plain_text", "text": truncate(text, LIMITS.button_text), "emoji": True},
         "action_id": action_id,
         "value": value[: LIMITS.button_value],
     }
@@ -175,13 +162,13 @@ def render_digest(digest: Digest, *, buttons: bool = True) -> list[SlackMessage]
         "type": "header",
         "text": {
             "type": "plain_text",
-            "text": _truncate(plain(f"{digest.title}{channel}"), LIMITS.header_text),
+            "text": truncate(plain(f"{digest.title}{channel}"), LIMITS.header_text),
         },
     }
     footer: Block = {
         "type": "context",
         "elements": [
-            {"type": "mrkdwn", "text": _truncate(escape(digest.footer), LIMITS.context_text)}
+            {"type": "mrkdwn", "text": truncate(escape(digest.footer), LIMITS.context_text)}
         ],
     }
     if digest.is_empty:
@@ -212,7 +199,7 @@ def render_digest(digest: Digest, *, buttons: bool = True) -> list[SlackMessage]
 def _message(blocks: list[Block], items: list[DigestItem], digest: Digest) -> SlackMessage:
     text = f"{digest.title}: " + "; ".join(i.paper.title for i in items)
     return SlackMessage(
-        text=escape(_truncate(text, LIMITS.fallback_text)),
+        text=escape(truncate(text, LIMITS.fallback_text)),
         blocks=blocks,
         papers=tuple(i.paper.key for i in items),
     )
@@ -225,7 +212,7 @@ def render_reply(reply: Reply) -> dict[str, Any]:
     blocks.append(
         {
             "type": "section",
-            "text": {"type": "mrkdwn", "text": _truncate(heading, LIMITS.section_text)},
+            "text": {"type": "mrkdwn", "text": truncate(heading, LIMITS.section_text)},
         }
     )
     if reply.lines:
@@ -274,7 +261,7 @@ def render_reply(reply: Reply) -> dict[str, Any]:
             blocks.extend(message.blocks)
     blocks = blocks[: LIMITS.blocks]
     return {
-        "text": _truncate(escape(reply.text), LIMITS.fallback_text),
+        "text": truncate(escape(reply.text), LIMITS.fallback_text),
         "blocks": blocks,
         "response_type": "ephemeral" if reply.ephemeral else "in_channel",
     }

@@ -16,6 +16,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes import serve
+
 __all__ = ["APP_ID", "BOT_ID", "GUILD_ID", "FakeDiscord", "fake_discord"]
 
 APP_ID = "900000000000000001"
@@ -427,12 +429,8 @@ async def fake_discord() -> AsyncIterator[FakeDiscord]:
     app = web.Application()
     app.router.add_route("*", "/api/v10/{path:.*}", fake._rest)
     app.router.add_get("/gateway", fake._gateway)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    fake.base_url = f"http://127.0.0.1:{port}"
+    runner, base_url = await serve(app)
+    fake.base_url = f"{base_url}"
     try:
         yield fake
     finally:

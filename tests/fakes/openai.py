@@ -12,6 +12,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes import serve
+
 __all__ = ["FakeLlm", "fake_llm"]
 
 
@@ -70,12 +72,8 @@ async def fake_llm() -> AsyncIterator[FakeLlm]:
     fake = FakeLlm()
     app = web.Application()
     app.router.add_post("/v1/chat/completions", fake._chat)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    fake.base_url = f"http://127.0.0.1:{port}/v1"
+    runner, base_url = await serve(app)
+    fake.base_url = f"{base_url}/v1"
     try:
         yield fake
     finally:

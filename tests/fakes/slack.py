@@ -16,6 +16,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes import serve
+
 __all__ = ["FakeSlack", "SlackCall", "fake_slack"]
 
 
@@ -195,12 +197,8 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
     app.router.add_route("*", "/api/{method}", fake._api)
     app.router.add_post("/response/{name}", fake._respond)
     app.router.add_get("/socket", fake._socket)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    fake.base_url = f"http://127.0.0.1:{port}"
+    runner, base_url = await serve(app)
+    fake.base_url = f"{base_url}"
     try:
         yield fake
     finally:

@@ -23,6 +23,7 @@ from bot.app import App, build_app
 from bot.settings import Settings
 from bot.slack_app.app import SlackSide, build_slack_app
 from digest.clock import FixedClock
+from tests.fakes import serve
 from tests.fakes.slack import FakeSlack, fake_slack
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -105,15 +106,6 @@ class SlackHarness:
             await asyncio.sleep(0.02)
 
 
-async def _serve(app: web.Application) -> tuple[web.AppRunner, str]:
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    return runner, f"http://127.0.0.1:{port}"
-
-
 HarnessFactory = Callable[..., Awaitable[SlackHarness]]
 
 
@@ -143,7 +135,7 @@ async def slack(tmp_path: Path) -> AsyncIterator[HarnessFactory]:
         paperboy = await app_cm.__aenter__()
         stack.append(app_cm)
         side = build_slack_app(settings, paperboy)
-        runner, url = await _serve(side.app.web_app(path="/slack/events"))
+        runner, url = await serve(side.app.web_app(path="/slack/events"))
         http = httpx.AsyncClient(timeout=10)
         stack.append(_Closer(runner, http))
         return SlackHarness(fake=fake, paperboy=paperboy, side=side, url=url, http=http)
