@@ -224,3 +224,50 @@ async def test_summaries_are_cached_and_ambiguity_is_not_guessed() -> None:
         await service.resolve("2402.99999")
     with pytest.raises(UsageError, match=r"doi\.org"):
         await service.resolve("10.1000/unknown")
+
+
+async def test_unknown_ids_are_fetched_from_arxiv_and_titles_from_hf_search() -> None:
+    from digest.sources.arxiv import ArxivApi
+    from digest.sources.hf import HfSearch
+    from digest.sources.http import HttpFetcher
+
+    api_xml = (FIXTURES / "arxiv_api_small.xml").read_bytes()
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        if request.url.host == "export.arxiv.org":
+            return httpx.Response(200, content=api_xml)
+        return httpx.Response(
+            200,
+            json=[
+                {
+                    "paper": {
+                        "id": "2401.00011",
+                        "title": "Options in Hierarchical RL",
+                        "summary": "We study options.",
+                    }
+                },
+                {
+                    "paper": {
+                        "id": "2401.00012",
+                        "title": "Skills for Hierarchical RL",
+                        "summary": "We learn skills.",
+                    }
+                },
+            ],
+        )
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+        fetcher = HttpFetcher(client)
+        repo = MemoryRepository()
+        service = SummaryService(
+            repo, FixedClock(NOW), arxiv=ArxivApi(fetcher), hf_search=HfSearch(fetcher)
+        )
+        found = await service.resolve("https://arxiv.org/abs/hep-th/9901001v2")
+        assert found.paper is not None and found.paper.title == "An Old-Style Identifier"
+        assert repo.get_paper("hep-th/9901001") is not None  # kept for next time
+        assert "id_list=hep-th%2F9901001" in seen[0]
+        choices = await service.resolve("temporally abstract skills")
+        assert [p.id for p in choices.candidates] == ["2401.00011", "2401.00012"]
+        assert "q=temporally+abstract+skills" in seen[-1]
