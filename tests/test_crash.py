@@ -12,6 +12,7 @@ import socket
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from bot.app import build_app
 from bot.settings import Settings
@@ -84,6 +85,43 @@ def _env(database: str, api_url: str, port: int) -> dict[str, str]:
     return env
 
 
+async def start_run(database: str, api_url: str, cwd: Path) -> asyncio.subprocess.Process:
+    """`paperboy run` as its own process, Slack pointed at the fake."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=cwd,
+        env=_env(database, api_url, _free_port()),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+
+
+def assert_exactly_once(database: str, history: dict[str, list[dict[str, Any]]]) -> None:
+    """Every channel shows each of its papers exactly once, and nothing it was not sent."""
+    engine = create_db_engine(database)
+    try:
+        repository = SqlRepository(engine)
+        channels = repository.list_channels()
+        assert len(channels) == CHANNELS
+        for channel in channels:
+            assert channel.id is not None
+            posted = Counter(
+                key
+                for message in history.get(channel.channel_id, [])
+                for key in (message.get("metadata") or {})
+                .get("event_payload", {})
+                .get("papers", [])
+            )
+            assert posted and all(n == 1 for n in posted.values()), (channel.channel_id, posted)
+            delivered = {d.paper_key for d in repository.list_deliveries(channel.id)}
+            assert set(posted) == delivered, channel.channel_id  # nothing lost, nothing extra
+    finally:
+        engine.dispose()
+
+
 def _all_sent(database: str) -> bool:
     engine = create_db_engine(database)
     try:
@@ -108,16 +146,7 @@ async def test_sigkill_at_random_points_never_duplicates_or_loses(tmp_path: Path
         fake.post_delay = 0.5  # 24 channels, 2 at a time: a fan-out takes ~6 s
         for _ in range(20):
             before = sum(len(v) for v in fake.history.values())
-            process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot",
-                "run",
-                cwd=tmp_path,
-                env=_env(database, fake.api_url, _free_port()),
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.DEVNULL,
-            )
+            process = await start_run(database, fake.api_url, tmp_path)
             await asyncio.sleep(rng.uniform(1.0, 2.6))  # start-up takes ~1 s
             process.send_signal(signal.SIGKILL)
             await process.wait()
@@ -128,16 +157,7 @@ async def test_sigkill_at_random_points_never_duplicates_or_loses(tmp_path: Path
             if done:
                 break
         # The last start runs to completion.
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            cwd=tmp_path,
-            env=_env(database, fake.api_url, _free_port()),
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
+        process = await start_run(database, fake.api_url, tmp_path)
         try:
             for _ in range(600):
                 if _all_sent(database):
@@ -148,19 +168,7 @@ async def test_sigkill_at_random_points_never_duplicates_or_loses(tmp_path: Path
             await asyncio.wait_for(process.wait(), 30)
         assert _all_sent(database)
         history = dict(fake.history)
-    engine = create_db_engine(database)
-    repository = SqlRepository(engine)
-    for channel in repository.list_channels():
-        assert channel.id is not None
-        posted = Counter(
-            key
-            for message in history.get(channel.channel_id, [])
-            for key in (message.get("metadata") or {}).get("event_payload", {}).get("papers", [])
-        )
-        assert all(count == 1 for count in posted.values()), (channel.channel_id, posted)
-        delivered = {d.paper_key for d in repository.list_deliveries(channel.id)}
-        assert set(posted) == delivered, channel.channel_id  # nothing lost, nothing extra
-    engine.dispose()
+    assert_exactly_once(database, history)
     assert sum(len(v) for v in history.values()) >= CHANNELS
     print(f"kills inside a fan-out: {killed_mid_fan_out}")
     assert killed_mid_fan_out >= 3, "too few kills landed inside a fan-out to trust the result"

@@ -5,20 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 import time
 import uuid
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from storage.engine import create_db_engine
-from storage.sql import SqlRepository
 from tests.fakes.slack import fake_slack
-from tests.test_crash import CHANNELS, _all_sent, _env, _free_port, _prepare
+from tests.test_crash import _all_sent, _prepare, assert_exactly_once, start_run
 
 
 @pytest.fixture
@@ -60,16 +56,7 @@ async def test_the_leader_dies_and_the_other_replica_finishes(
         replicas = {}
         for name in ("replica-a", "replica-b"):
             url = f"{database}&application_name={name}"
-            replicas[name] = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot",
-                "run",
-                cwd=tmp_path,
-                env=_env(url, fake.api_url, _free_port()),
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.DEVNULL,
-            )
+            replicas[name] = await start_run(url, fake.api_url, tmp_path)
         try:
             deadline = time.monotonic() + 60
             while not fake.history:  # the leader's fan-out has begun
@@ -92,17 +79,4 @@ async def test_the_leader_dies_and_the_other_replica_finishes(
                     process.send_signal(signal.SIGTERM)
                     await asyncio.wait_for(process.wait(), 30)
         history = dict(fake.history)
-    engine = create_db_engine(database)
-    repository = SqlRepository(engine)
-    channels = repository.list_channels()
-    assert len(channels) == CHANNELS
-    for channel in channels:
-        assert channel.id is not None
-        posted = Counter(
-            key
-            for message in history.get(channel.channel_id, [])
-            for key in (message.get("metadata") or {}).get("event_payload", {}).get("papers", [])
-        )
-        assert posted and all(count == 1 for count in posted.values()), channel.channel_id
-        assert set(posted) == {d.paper_key for d in repository.list_deliveries(channel.id)}
-    engine.dispose()
+    assert_exactly_once(database, history)
