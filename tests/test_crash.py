@@ -5,6 +5,7 @@ exactly once: no paper twice, none lost. Asserted from the fake's record."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import random
 import signal
@@ -43,19 +44,17 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def _prepare(database: str) -> dict[str, set[str]]:
+async def _prepare(database: str) -> None:
     settings = Settings(_env_file=None, database_url=database, embedder="none", full_text=False)
     async with build_app(settings) as app:
         await app.ingest.ingest([FileSource(SAMPLE)], app.clock.now().date())
         for n in range(CHANNELS):
             channel = app.repository.ensure_channel(Platform.SLACK, "T1", f"C{n:03d}")
             app.repository.save_channel(
-                channel.__class__(
-                    **{
-                        **{f: getattr(channel, f) for f in channel.__dataclass_fields__},
-                        "schedule": Schedule(time="00:00", days=WEEKDAYS, timezone="UTC"),
-                        "min_score": 0.05,
-                    }
+                dataclasses.replace(
+                    channel,
+                    schedule=Schedule(time="00:00", days=WEEKDAYS, timezone="UTC"),
+                    min_score=0.05,
                 )
             )
             assert channel.id is not None
@@ -63,7 +62,6 @@ async def _prepare(database: str) -> dict[str, set[str]]:
                 app.repository.add_interest(
                     channel.id, Interest(kind=InterestKind.QUERY, text=topic)
                 )
-    return {}
 
 
 def _env(database: str, api_url: str, port: int) -> dict[str, str]:
