@@ -145,7 +145,13 @@ async def test_sigkill_at_random_points_never_duplicates_or_loses(tmp_path: Path
         for _ in range(20):
             before = sum(len(v) for v in fake.history.values())
             process = await start_run(database, fake.api_url, tmp_path)
-            await asyncio.sleep(rng.uniform(1.0, 2.6))  # start-up takes ~1 s
+            # Kill at a random moment after this process's fan-out has begun (however long
+            # start-up takes on a loaded machine), so kills land inside it.
+            for _ in range(600):
+                if sum(len(v) for v in fake.history.values()) > before or _all_sent(database):
+                    break
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(rng.uniform(0.0, 1.5))
             process.send_signal(signal.SIGKILL)
             await process.wait()
             after = sum(len(v) for v in fake.history.values())
