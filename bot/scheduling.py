@@ -57,30 +57,20 @@ class DigestScheduler:
 
     def start(self) -> None:
         now = self._app.clock.now()
-        self._scheduler.add_job(
-            self.ingest,
-            IntervalTrigger(hours=1),
-            id="ingest",
-            next_run_time=now,
-            coalesce=True,
-            max_instances=1,
-        )
-        self._scheduler.add_job(
-            self.catch_up,
-            IntervalTrigger(minutes=5),
-            id="catch-up",
-            next_run_time=now,
-            coalesce=True,
-            max_instances=1,
-        )
-        self._scheduler.add_job(
-            self.elect,
-            IntervalTrigger(seconds=5),
-            id="elect",
-            next_run_time=now,
-            coalesce=True,
-            max_instances=1,
-        )
+        # Each runs once at start, then on its interval; never two copies at once.
+        for job, every, name in (
+            (self.ingest, timedelta(hours=1), "ingest"),
+            (self.catch_up, timedelta(minutes=5), "catch-up"),
+            (self.elect, timedelta(seconds=5), "elect"),
+        ):
+            self._scheduler.add_job(
+                job,
+                IntervalTrigger(seconds=every.total_seconds()),
+                id=name,
+                next_run_time=now,
+                coalesce=True,
+                max_instances=1,
+            )
         self.sync_channels()
         self._scheduler.start()
 

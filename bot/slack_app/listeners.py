@@ -26,6 +26,7 @@ from bot.slack_app.render import (
     render_reply,
     vote_line,
 )
+from digest.compose import Reply
 from digest.models import Platform
 from digest.ports import Feedback
 
@@ -127,6 +128,13 @@ def register_listeners(app: AsyncApp, paperboy: App, publisher: SlackPublisher) 
         except (SlackApiError, KeyError) as exc:
             log.warning("could not update the digest after a vote", extra={"error": str(exc)})
 
+    async def run_for(body: dict[str, Any], client: AsyncWebClient, text: str) -> Reply:
+        """A button runs a /papers command as the person who pressed it, where they did."""
+        ctx = await context_for(
+            client, body["team"]["id"], body["channel"]["id"], body["user"]["id"]
+        )
+        return await paperboy.handlers.handle(text, ctx)
+
     @app.action(ACTION_SUMMARY)
     async def summarise(
         ack: AsyncAck,
@@ -136,10 +144,7 @@ def register_listeners(app: AsyncApp, paperboy: App, publisher: SlackPublisher) 
         client: AsyncWebClient,
     ) -> None:
         await ack()
-        ctx = await context_for(
-            client, body["team"]["id"], body["channel"]["id"], body["user"]["id"]
-        )
-        reply = await paperboy.handlers.handle(f"summary {action['value']}", ctx)
+        reply = await run_for(body, client, f"summary {action['value']}")
         await respond(**render_reply(reply), replace_original=False)
 
     @app.action(ACTION_SHARE)
@@ -152,10 +157,7 @@ def register_listeners(app: AsyncApp, paperboy: App, publisher: SlackPublisher) 
     ) -> None:
         """The asker shares a summary: it is posted in the channel, naming who shared it."""
         await ack()
-        ctx = await context_for(
-            client, body["team"]["id"], body["channel"]["id"], body["user"]["id"]
-        )
-        reply = await paperboy.handlers.handle(f"summary {action['value']}", ctx)
+        reply = await run_for(body, client, f"summary {action['value']}")
         sharer = body["user"].get("username") or body["user"].get("name") or "a member"
         shared = dataclasses.replace(
             reply, ephemeral=False, share_key=None, text=f"{reply.text} (shared by {sharer})"
@@ -172,10 +174,7 @@ def register_listeners(app: AsyncApp, paperboy: App, publisher: SlackPublisher) 
         client: AsyncWebClient,
     ) -> None:
         await ack()
-        ctx = await context_for(
-            client, body["team"]["id"], body["channel"]["id"], body["user"]["id"]
-        )
-        reply = await paperboy.handlers.handle(action["value"], ctx)
+        reply = await run_for(body, client, action["value"])
         await respond(
             **render_reply(dataclasses.replace(reply, ephemeral=True)), replace_original=True
         )
