@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import httpx
 from sqlalchemy import Engine
@@ -17,6 +17,7 @@ from bot.handlers import Handlers
 from bot.metrics import Metrics
 from bot.settings import Settings
 from digest.clock import SystemClock
+from digest.outbox import Outbox
 from digest.ports import Clock, PaperSource
 from digest.ranking.embedding import load_embedder
 from digest.ranking.ranker import HybridRanker
@@ -44,6 +45,7 @@ class App:
     fetcher: HttpFetcher
     ingest: IngestService
     digests: DigestService
+    outbox: Outbox
     handlers: Handlers
     ranker: HybridRanker
     hf_search: HfSearch
@@ -140,6 +142,13 @@ async def build_app(
         embedder = load_embedder(settings.embedder)
         ranker = HybridRanker(embedder)
         digests = DigestService(repository, clock, ranker=ranker, tldr_for=summaries.quick_tldr)
+        outbox = Outbox(
+            repository,
+            clock,
+            owner=settings.replica_id,
+            lease=timedelta(seconds=settings.delivery_lease_seconds),
+            on_result=metrics.observe_delivery if metrics else None,
+        )
         yield App(
             engine=engine,
             ranker=ranker,
@@ -154,9 +163,11 @@ async def build_app(
                 observe=metrics.observe_source if metrics else None,
             ),
             digests=digests,
+            outbox=outbox,
             handlers=Handlers(
                 repository,
                 digests,
+                outbox,
                 clock,
                 remote_search=hf_search.search,
                 summaries=summaries,

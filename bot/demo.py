@@ -108,6 +108,6 @@ async def run_demo(
                 )
         console.print(f"\n#{name} follows: {', '.join(interests)}", style="bold")
         digest = app.digests.compose(channel, failed_sources=report.failed)
-        run = await app.digests.deliver(digest, publisher)
-        sizes[name] = run.picked
+        result = await app.outbox.deliver(digest, publisher)
+        sizes[name] = result.sent
     return DemoResult(source_used=label, stored=app.repository.count_papers(), digests=sizes)

@@ -12,6 +12,7 @@ from bot.commands import COMMANDS, Command, parse_command
 from digest.compose import Reply
 from digest.errors import PaperboyError, SourceError, UsageError
 from digest.models import Channel, Interest, InterestKind, Paper, Platform, Schedule
+from digest.outbox import Outbox, Outcome
 from digest.ports import Clock, Publisher, Repository
 from digest.ranking.query import parse_query
 from digest.ranking.ranker import ChannelProfile, LexicalRanker
@@ -43,6 +44,7 @@ class Handlers:
         self,
         repository: Repository,
         digests: DigestService,
+        outbox: Outbox,
         clock: Clock,
         *,
         remote_search: RemoteSearch | None = None,
@@ -51,6 +53,7 @@ class Handlers:
     ) -> None:
         self._repository = repository
         self._digests = digests
+        self._outbox = outbox
         self._clock = clock
         self._remote_search = remote_search
         self._summaries = summaries or SummaryService(repository, clock)
@@ -237,8 +240,18 @@ class Handlers:
             return Reply(text="This platform cannot post digests.", error=True)
         if digest.is_empty:
             return Reply(text=_quiet(digest.scanned, channel), ephemeral=False, digest=digest)
-        run = await self._digests.deliver(digest, ctx.publisher)
-        return Reply(text=f"Posted a digest of {run.picked} papers.")
+        result = await self._outbox.deliver(digest, ctx.publisher)
+        if result.outcome is Outcome.SENT:
+            return Reply(text=f"Posted a digest of {result.sent} papers.")
+        if result.outcome is Outcome.REFUSED:
+            return Reply(
+                text=f"The digest could not be posted here ({result.reason}); "
+                "the channel is paused until `/papers resume`.",
+                error=True,
+            )
+        return Reply(
+            text="Posting the digest failed for now; it will be retried shortly.", error=True
+        )
 
     async def _preview(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
         digest = self._digests.compose(channel, preview=True)

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from digest.outbox import Outcome, SendResult
+
 __all__ = ["Metrics"]
 
 
@@ -41,6 +43,13 @@ class Metrics:
             ["platform", "command"],
             registry=r,
         )
+
+    def observe_delivery(self, result: SendResult) -> None:
+        if result.outcome is Outcome.SENT:
+            self.digests_sent.labels(result.platform).inc()
+        else:  # refusals carry the platform's error; retries the exception's type
+            reason = (result.reason or str(result.outcome))[:60]
+            self.deliveries_failed.labels(result.platform, reason).inc()
 
     def observe_command(self, platform: str, command: str, seconds: float) -> None:
         self.command_latency.labels(platform, command).observe(seconds)

@@ -15,8 +15,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.app import App
 from bot.leader import LeaderLock
 from bot.metrics import Metrics
-from digest.errors import DeliveryRefused
-from digest.models import Channel, Platform
+from digest.models import Platform
 from digest.ports import Publisher
 from digest.schedule import is_due
 
@@ -26,11 +25,13 @@ log = logging.getLogger(__name__)
 
 
 class DigestScheduler:
-    """Ingests every hour and posts each channel's digest at its own time.
+    """Ingests every hour, composes each channel's digest at its own time, and sends.
 
-    A missed run (the process was down at the scheduled time) is caught by ``catch_up``,
-    which runs on start and every few minutes: a channel due today and not yet served gets
-    its digest once.
+    Composing is the leader's job (one replica at a time, see ``LeaderLock``); sending is
+    every replica's: each claims queued runs from the outbox (``digest.outbox``), so a dead
+    replica's deliveries are finished by the others. A missed run (the process was down at
+    the scheduled time) is caught by ``catch_up``, which runs on start and every few
+    minutes: a channel due today and not yet served gets its digest once.
     """
 
     def __init__(
@@ -40,7 +41,8 @@ class DigestScheduler:
         *,
         metrics: Metrics | None = None,
         ingest_every: timedelta = timedelta(hours=1),
-        concurrency: int = 8,
+        concurrency: int = 200,
+        send_every: timedelta = timedelta(seconds=2),
         leader: LeaderLock | None = None,
     ) -> None:
         self._app = app
@@ -48,20 +50,27 @@ class DigestScheduler:
         self._metrics = metrics
         self._ingest_every = ingest_every
         self._concurrency = concurrency
+        self._send_every = send_every
         self._leader = leader or LeaderLock(app.engine)
         self._leading = False
         self._ingest_lock = asyncio.Lock()
         self._last_ingest: datetime | None = None
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._failed_sources: tuple[str, ...] = ()
+        self._send_lock = asyncio.Lock()
 
     def start(self) -> None:
         now = self._app.clock.now()
+        # Whatever this replica held before a restart is its own to finish, at once.
+        released = self._app.outbox.release_own_claims()
+        if released:
+            log.info("taking back digests held before a restart", extra={"runs": released})
         # Each runs once at start, then on its interval; never two copies at once.
         for job, every, name in (
-            (self.ingest, timedelta(hours=1), "ingest"),
+            (self.ingest, self._ingest_every, "ingest"),
             (self.catch_up, timedelta(minutes=5), "catch-up"),
             (self.elect, timedelta(seconds=5), "elect"),
+            (self.send_queued, self._send_every, "send"),
         ):
             self._scheduler.add_job(
                 job,
@@ -80,11 +89,11 @@ class DigestScheduler:
         self._leader.release()
 
     async def elect(self) -> None:
-        """Several replicas may run; only the leader ingests and posts."""
+        """Several replicas may run; only the leader ingests and composes."""
         leading = await asyncio.to_thread(self._leader.is_leader)
         if leading and not self._leading:
             self._leading = True
-            await self.catch_up()  # a new leader finishes what the old one left at once
+            await self.catch_up()  # a new leader composes what the old one had not, at once
         self._leading = leading
 
     @property
@@ -127,32 +136,17 @@ class DigestScheduler:
         self._last_ingest = self._app.clock.now()
 
     async def catch_up(self) -> None:
-        """Finish digests a crash interrupted, then send any digest that is due: channels
-        in parallel, at most ``concurrency`` at a time per platform, so one slow or failing
-        channel never holds up the others (the platform clients pace each channel)."""
+        """Compose every digest that is due and not yet served today, then send."""
         if not self._leading:
             return
         self.sync_channels()
-        limits = {platform: asyncio.Semaphore(self._concurrency) for platform in self._publishers}
+        for channel in self._app.repository.list_channels():
+            if channel.id is not None and channel.platform in self._publishers:
+                await self.digest_for(channel.id, send=False)
+        await self.send_queued()
 
-        async def one(channel: Channel) -> None:
-            assert channel.id is not None
-            async with limits[channel.platform]:
-                try:
-                    await self._app.digests.reconcile(channel, self._publishers[channel.platform])
-                except Exception:
-                    log.exception("reconciling failed", extra={"channel": channel.address})
-                    return
-                await self.digest_for(channel.id)
-
-        channels = [
-            c
-            for c in self._app.repository.list_channels()
-            if c.id is not None and c.platform in self._publishers
-        ]
-        await asyncio.gather(*(one(c) for c in channels))
-
-    async def digest_for(self, channel_id: int) -> None:
+    async def digest_for(self, channel_id: int, *, send: bool = True) -> None:
+        """Composes the channel's digest into the outbox if it is due."""
         if not self._leading:
             return
         channel = self._app.repository.get_channel(channel_id)
@@ -165,25 +159,25 @@ class DigestScheduler:
         async with self._ingest_lock:  # one ingest for the many channels due together
             if self._last_ingest is None or now - self._last_ingest > self._ingest_every:
                 await self.ingest()  # fresh papers before a digest goes out
-        await self._send(channel)
-
-    async def _send(self, channel: Channel) -> None:
         started = time.perf_counter()
         digest = self._app.digests.compose(channel, failed_sources=self._failed_sources)
         if self._metrics:
             self._metrics.ranking.observe(time.perf_counter() - started)
         if digest.is_empty and not channel.quiet_day_message:
             return
-        platform = str(channel.platform)
-        try:
-            await self._app.digests.deliver(digest, self._publishers[channel.platform])
-        except DeliveryRefused as refused:
-            if self._metrics:
-                self._metrics.deliveries_failed.labels(platform, refused.reason[:60]).inc()
-        except Exception:
-            log.exception("digest delivery failed", extra={"channel": channel.address})
-            if self._metrics:
-                self._metrics.deliveries_failed.labels(platform, "error").inc()
-        else:
-            if self._metrics:
-                self._metrics.digests_sent.labels(platform).inc()
+        self._app.outbox.enqueue(digest)
+        if send:
+            await self.send_queued()
+
+    async def send_queued(self) -> None:
+        """Claims queued digests (this replica's share) and sends them, channels in parallel.
+
+        One sender per process: when one is already draining, it picks new runs up itself.
+        """
+        if self._send_lock.locked():
+            return
+        async with self._send_lock:
+            try:
+                await self._app.outbox.drain(self._publishers, limit=self._concurrency)
+            except Exception:  # the database may be away for a moment; the next tick retries
+                log.exception("sending queued digests failed")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -57,8 +58,15 @@ class Settings(BaseSettings):
     # requires it, "none" ranks lexically.
     embedder: str = Field(default="auto", pattern="^(auto|minilm|hashing|none)$")
 
-    # How many channels of one platform receive their digest at the same time.
-    fanout_concurrency: int = Field(default=8, ge=1, le=100)
+    # Delivery. How many channels one process sends to at the same time (each channel's
+    # messages are paced to its platform's rate limit, so this can be high).
+    fanout_concurrency: int = Field(default=200, ge=1, le=5000)
+    # This process's name in the outbox: unique per replica, stable across its restarts
+    # (a restarted replica takes back what it held at once; others wait out the lease).
+    replica_id: str = Field(default_factory=socket.gethostname, min_length=1, max_length=200)
+    # How long a sender's claim on a digest lasts without renewal (it renews every third):
+    # the time another replica waits before taking over from a dead one.
+    delivery_lease_seconds: float = Field(default=45.0, ge=1, le=3600)
 
     # Defaults for new channels.
     default_timezone: str = "UTC"

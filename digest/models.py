@@ -192,11 +192,19 @@ class DigestRun:
     started_at: datetime
     scanned: int = 0
     picked: int = 0
-    status: str = "composed"  # composed -> sent | failed | abandoned
+    status: str = "queued"  # queued -> sent | failed
     failed_sources: tuple[str, ...] = ()
     items: tuple[RunItem, ...] = ()
     note: str | None = None
+    # The outbox claim: which sender holds the run, until when, and how many claims it took.
+    claimed_by: str | None = None
+    lease_until: datetime | None = None
+    attempts: int = 0
     id: int | None = None
+
+    @property
+    def settled(self) -> bool:
+        return self.status in ("sent", "failed")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
 import numpy as np
@@ -145,6 +145,10 @@ class PaperRepository(Protocol):
         """By stored key or by arXiv id (any version)."""
         ...
 
+    def get_papers(self, keys: Sequence[str]) -> dict[str, Paper]:
+        """The stored papers among ``keys`` (stored keys only), by key."""
+        ...
+
     def list_papers(
         self, *, since: datetime | None = None, limit: int | None = None
     ) -> list[Paper]:
@@ -189,7 +193,31 @@ class InterestRepository(Protocol):
 class DeliveryRepository(Protocol):
     def start_run(self, run: DigestRun) -> DigestRun: ...
 
-    def finish_run(self, run_id: int, *, status: str, picked: int) -> None: ...
+    def claim_runs(
+        self, owner: str, *, now: datetime, lease: timedelta, limit: int
+    ) -> list[DigestRun]:
+        """Queued runs nobody holds (or whose holder's lease ran out), oldest first, now held
+        by ``owner`` until ``now + lease``; each claim counts one attempt. Concurrent
+        claimers (replicas) always get disjoint runs."""
+        ...
+
+    def renew_claims(self, owner: str, run_ids: Sequence[int], until: datetime) -> set[int]:
+        """Extends ``owner``'s leases; returns the runs it still holds."""
+        ...
+
+    def release_run(self, run_id: int, owner: str, *, retry_at: datetime | None) -> None:
+        """Gives a queued run back, claimable again from ``retry_at`` (at once if None)."""
+        ...
+
+    def release_claims(self, owner: str) -> int:
+        """Frees every queued run ``owner`` holds; returns how many."""
+        ...
+
+    def settle_run(
+        self, run_id: int, *, status: str, picked: int, message_id: str | None = None
+    ) -> None:
+        """Ends a run as sent or failed; its pending deliveries take that status."""
+        ...
 
     def last_run(self, channel_id: int) -> DigestRun | None: ...
 
@@ -207,7 +235,9 @@ class DeliveryRepository(Protocol):
         self, delivery_id: int, *, status: str, message_id: str | None = None
     ) -> None: ...
 
-    def list_deliveries(self, channel_id: int) -> list[Delivery]: ...
+    def list_deliveries(self, channel_id: int, *, run_id: int | None = None) -> list[Delivery]:
+        """The channel's deliveries (only one run's, with ``run_id``), oldest first."""
+        ...
 
 
 class FeedbackRepository(Protocol):

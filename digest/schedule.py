@@ -24,9 +24,13 @@ def next_run(schedule: Schedule, now: datetime) -> datetime:
 
 
 def already_sent_on(last: DigestRun | None, day: date, timezone: str) -> bool:
-    """Whether the channel's last digest run was on ``day`` in the channel's zone."""
-    if last is None or last.status != "sent":
-        return False  # composed, interrupted or failed runs do not count as sent
+    """Whether the channel's last digest run was on ``day`` in the channel's zone.
+
+    A queued run counts: the outbox sends it (once) whoever composed it. A failed run does
+    not: its channel was refused, and once resumed it may have the day's digest.
+    """
+    if last is None or last.status == "failed":
+        return False
     return last.started_at.astimezone(ZoneInfo(timezone)).date() == day
 
 

@@ -1,4 +1,4 @@
-"""The core's use cases: ingest sources, compose digests, deliver them through an outbox."""
+"""The core's use cases: ingest sources and compose digests (delivery: digest.outbox)."""
 
 from __future__ import annotations
 
@@ -13,15 +13,13 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from digest.compose import Digest
-from digest.errors import DeliveryRefused, SourceError
-from digest.models import Channel, DigestItem, DigestRun, InterestKind, Paper, RunItem, SourceHealth
+from digest.errors import SourceError
+from digest.models import Channel, InterestKind, Paper, SourceHealth
 from digest.ports import (
     Clock,
-    Delivery,
     EmbeddingStore,
     FetchResult,
     PaperSource,
-    Publisher,
     Repository,
     StoredEmbedding,
     UpsertCounts,
@@ -254,124 +252,3 @@ class DigestService:
             preview=preview,
             left_out=left_out if preview else (),
         )
-
-    async def deliver(self, digest: Digest, publisher: Publisher) -> DigestRun:
-        """The outbox: record the run and its deliveries first, then send, then mark sent.
-
-        A crash at any point leaves pending deliveries that ``reconcile`` finishes: it asks
-        the platform what arrived (every message is tagged with its run) and sends only the
-        rest. A paper therefore reaches a channel exactly once.
-        """
-        channel = digest.channel
-        assert channel.id is not None
-        run = self._repository.start_run(
-            DigestRun(
-                channel_id=channel.id,
-                started_at=self._clock.now(),
-                scanned=digest.scanned,
-                failed_sources=digest.failed_sources,
-                note=digest.note,
-                items=tuple(
-                    RunItem(paper_key=i.paper.key, score=i.score, why=i.why, tldr=i.tldr)
-                    for i in digest.items
-                ),
-            )
-        )
-        assert run.id is not None
-        deliveries = self._repository.record_deliveries(
-            channel.id, run.id, [item.paper.key for item in digest.items]
-        )
-        recorded = {d.paper_key for d in deliveries}
-        # Another run may have claimed some papers in between: send only what this run owns.
-        owned = tuple(i for i in digest.items if i.paper.key in recorded)
-        return await self._send(
-            run,
-            dataclasses.replace(digest, items=owned),
-            publisher,
-            {d.paper_key: d for d in deliveries},
-        )
-
-    async def _send(
-        self, run: DigestRun, digest: Digest, publisher: Publisher, deliveries: dict[str, Delivery]
-    ) -> DigestRun:
-        channel = digest.channel
-        assert channel.id is not None and run.id is not None
-        try:
-            message_ids = await publisher.publish(digest, delivery_tag=f"run-{run.id}")
-        except DeliveryRefused as refused:
-            log.warning(
-                "channel refused delivery; pausing it",
-                extra={"channel": channel.address, "reason": refused.reason},
-            )
-            current = self._repository.get_channel(channel.id) or channel
-            self._repository.save_channel(
-                dataclasses.replace(current, paused=True, paused_reason=refused.reason)
-            )
-            # Nothing arrived: the papers may go out once the channel is resumed.
-            for delivery in deliveries.values():
-                assert delivery.id is not None
-                self._repository.mark_delivery(delivery.id, status="failed")
-            self._repository.finish_run(run.id, status="failed", picked=len(digest.items))
-            raise
-        except Exception:
-            # Part of the digest may have arrived: leave the deliveries pending, so that
-            # reconcile() checks the platform instead of guessing.
-            self._repository.finish_run(run.id, status="interrupted", picked=len(digest.items))
-            raise
-        for delivery in deliveries.values():
-            assert delivery.id is not None
-            self._repository.mark_delivery(
-                delivery.id, status="sent", message_id=message_ids[0] if message_ids else None
-            )
-        self._repository.finish_run(run.id, status="sent", picked=len(digest.items))
-        return dataclasses.replace(run, status="sent", picked=len(digest.items))
-
-    async def reconcile(self, channel: Channel, publisher: Publisher) -> int:
-        """Finish runs a crash interrupted: mark what the platform already shows as sent,
-        send the rest. Returns how many papers were sent now."""
-        assert channel.id is not None
-        pending: dict[int, list[Delivery]] = {}
-        for delivery in self._repository.list_deliveries(channel.id):
-            if delivery.status == "pending" and delivery.run_id is not None:
-                pending.setdefault(delivery.run_id, []).append(delivery)
-        sent_now = 0
-        for run_id, deliveries in sorted(pending.items()):
-            run = self._repository.get_run(run_id)
-            if run is None:
-                continue
-            by_key = {d.paper_key: d for d in deliveries}
-            items = tuple(
-                DigestItem(paper=paper, score=item.score, why=item.why, tldr=item.tldr)
-                for item in run.items
-                if item.paper_key in by_key
-                and (paper := self._repository.get_paper(item.paper_key))
-            )
-            digest = Digest(
-                channel=channel,
-                day=run.started_at.astimezone(ZoneInfo(channel.schedule.timezone)).date(),
-                items=items,
-                scanned=run.scanned,
-                failed_sources=run.failed_sources,
-                note=run.note,
-            )
-            arrived = await publisher.find_sent(digest, f"run-{run_id}")
-            for key in arrived & by_key.keys():
-                delivery = by_key.pop(key)
-                assert delivery.id is not None
-                self._repository.mark_delivery(delivery.id, status="sent")
-            missing = tuple(i for i in items if i.paper.key in by_key)
-            log.info(
-                "reconciling an interrupted digest",
-                extra={
-                    "channel": channel.address,
-                    "run": run_id,
-                    "arrived": len(arrived),
-                    "resending": len(missing),
-                },
-            )
-            if missing:
-                await self._send(run, dataclasses.replace(digest, items=missing), publisher, by_key)
-                sent_now += len(missing)
-            else:
-                self._repository.finish_run(run_id, status="sent", picked=len(items))
-        return sent_now

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 from digest.identifiers import normalise_title, parse_arxiv_id
@@ -72,6 +72,9 @@ class MemoryRepository:
         if arxiv is None:
             return None
         return next((p for p in self._papers.values() if p.arxiv_id == arxiv.base), None)
+
+    def get_papers(self, keys: Sequence[str]) -> dict[str, Paper]:
+        return {k: self._papers[k] for k in keys if k in self._papers}
 
     def list_papers(
         self, *, since: datetime | None = None, limit: int | None = None
@@ -162,8 +165,56 @@ class MemoryRepository:
         self._runs[stored.id] = stored  # type: ignore[index]
         return stored
 
-    def finish_run(self, run_id: int, *, status: str, picked: int) -> None:
-        self._runs[run_id] = dataclasses.replace(self._runs[run_id], status=status, picked=picked)
+    def claim_runs(
+        self, owner: str, *, now: datetime, lease: timedelta, limit: int
+    ) -> list[DigestRun]:
+        free = [
+            run
+            for run in sorted(self._runs.values(), key=lambda r: r.id or 0)
+            if run.status == "queued" and (run.lease_until is None or run.lease_until < now)
+        ]
+        claimed = [
+            dataclasses.replace(
+                run, claimed_by=owner, lease_until=now + lease, attempts=run.attempts + 1
+            )
+            for run in free[: max(limit, 0)]
+        ]
+        for run in claimed:
+            self._runs[run.id] = run  # type: ignore[index]
+        return claimed
+
+    def renew_claims(self, owner: str, run_ids: Sequence[int], until: datetime) -> set[int]:
+        held = {
+            i
+            for i in run_ids
+            if (run := self._runs.get(i)) and run.claimed_by == owner and run.status == "queued"
+        }
+        for i in held:
+            self._runs[i] = dataclasses.replace(self._runs[i], lease_until=until)
+        return held
+
+    def release_run(self, run_id: int, owner: str, *, retry_at: datetime | None) -> None:
+        run = self._runs.get(run_id)
+        if run and run.claimed_by == owner and run.status == "queued":
+            self._runs[run_id] = dataclasses.replace(run, claimed_by=None, lease_until=retry_at)
+
+    def release_claims(self, owner: str) -> int:
+        mine = [r for r in self._runs.values() if r.claimed_by == owner and r.status == "queued"]
+        for run in mine:
+            self._runs[run.id] = dataclasses.replace(run, claimed_by=None, lease_until=None)  # type: ignore[index]
+        return len(mine)
+
+    def settle_run(
+        self, run_id: int, *, status: str, picked: int, message_id: str | None = None
+    ) -> None:
+        self._runs[run_id] = dataclasses.replace(
+            self._runs[run_id], status=status, picked=picked, claimed_by=None, lease_until=None
+        )
+        for delivery in list(self._deliveries.values()):
+            if delivery.run_id == run_id and delivery.status == "pending":
+                self._deliveries[delivery.id] = dataclasses.replace(  # type: ignore[index]
+                    delivery, status=status, message_id=message_id or delivery.message_id
+                )
 
     def get_run(self, run_id: int) -> DigestRun | None:
         return self._runs.get(run_id)
@@ -215,8 +266,12 @@ class MemoryRepository:
             current, status=status, message_id=message_id or current.message_id
         )
 
-    def list_deliveries(self, channel_id: int) -> list[Delivery]:
-        return [d for d in self._deliveries.values() if d.channel_id == channel_id]
+    def list_deliveries(self, channel_id: int, *, run_id: int | None = None) -> list[Delivery]:
+        return [
+            d
+            for d in self._deliveries.values()
+            if d.channel_id == channel_id and (run_id is None or d.run_id == run_id)
+        ]
 
     # feedback, summaries, sources ---------------------------------------------------------
     def record_feedback(self, feedback: Feedback) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 from digest.identifiers import normalise_title, parse_arxiv_id
@@ -20,7 +20,7 @@ from digest.models import (
     Workspace,
 )
 from digest.ports import Delivery, Feedback, StoredEmbedding, UpsertCounts
-from sqlalchemy import Engine, delete, func
+from sqlalchemy import Engine, delete, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -110,6 +110,13 @@ class SqlRepository:
             if row is None and (arxiv := parse_arxiv_id(key)):
                 row = session.exec(select(PaperRow).where(PaperRow.arxiv_id == arxiv.base)).first()
             return paper_from_row(row) if row else None
+
+    def get_papers(self, keys: Sequence[str]) -> dict[str, Paper]:
+        if not keys:
+            return {}
+        query = select(PaperRow).where(col(PaperRow.key).in_(list(dict.fromkeys(keys))))
+        with self._session() as session:
+            return {row.key: paper_from_row(row) for row in session.exec(query)}
 
     def list_papers(
         self, *, since: datetime | None = None, limit: int | None = None
@@ -249,18 +256,103 @@ class SqlRepository:
                 failed_sources=list(run.failed_sources),
                 items=[dataclasses.asdict(item) for item in run.items],
                 note=run.note,
+                claimed_by=run.claimed_by,
+                lease_until=run.lease_until,
+                attempts=run.attempts,
             )
             session.add(row)
             session.flush()
             return dataclasses.replace(run, id=row.id)
 
-    def finish_run(self, run_id: int, *, status: str, picked: int) -> None:
+    def claim_runs(
+        self, owner: str, *, now: datetime, lease: timedelta, limit: int
+    ) -> list[DigestRun]:
+        if limit <= 0:
+            return []
+        until = now + lease
+        claimable = (
+            col(DigestRunRow.status) == "queued",
+            or_(col(DigestRunRow.lease_until).is_(None), col(DigestRunRow.lease_until) < now),
+        )
+        with self._session() as session:
+            # SKIP LOCKED: replicas claiming at the same moment pass over each other's rows
+            # instead of queueing behind them (PostgreSQL; SQLite serialises writers anyway).
+            ids = list(
+                session.exec(
+                    select(DigestRunRow.id)
+                    .where(*claimable)
+                    .order_by(col(DigestRunRow.id))
+                    .limit(limit)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            if not ids:
+                return []
+            # Conditional, so a claim is right even where FOR UPDATE is not supported.
+            session.execute(
+                update(DigestRunRow)
+                .where(col(DigestRunRow.id).in_(ids), *claimable)
+                .values(claimed_by=owner, lease_until=until, attempts=DigestRunRow.attempts + 1)
+            )
+            rows = session.exec(
+                select(DigestRunRow)
+                .where(col(DigestRunRow.id).in_(ids), col(DigestRunRow.claimed_by) == owner)
+                .order_by(col(DigestRunRow.id))
+                .execution_options(populate_existing=True)
+            )
+            return [_run(row) for row in rows]
+
+    def renew_claims(self, owner: str, run_ids: Sequence[int], until: datetime) -> set[int]:
+        if not run_ids:
+            return set()
+        held = (
+            col(DigestRunRow.id).in_(list(run_ids)),
+            col(DigestRunRow.claimed_by) == owner,
+            col(DigestRunRow.status) == "queued",
+        )
+        with self._session() as session:
+            session.execute(update(DigestRunRow).where(*held).values(lease_until=until))
+            return set(session.exec(select(DigestRunRow.id).where(*held)))  # type: ignore[arg-type]
+
+    def release_run(self, run_id: int, owner: str, *, retry_at: datetime | None) -> None:
+        with self._session() as session:
+            session.execute(
+                update(DigestRunRow)
+                .where(
+                    col(DigestRunRow.id) == run_id,
+                    col(DigestRunRow.claimed_by) == owner,
+                    col(DigestRunRow.status) == "queued",
+                )
+                .values(claimed_by=None, lease_until=retry_at)
+            )
+
+    def release_claims(self, owner: str) -> int:
+        with self._session() as session:
+            result = session.execute(
+                update(DigestRunRow)
+                .where(col(DigestRunRow.claimed_by) == owner, col(DigestRunRow.status) == "queued")
+                .values(claimed_by=None, lease_until=None)
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def settle_run(
+        self, run_id: int, *, status: str, picked: int, message_id: str | None = None
+    ) -> None:
         with self._session() as session:
             row = session.get(DigestRunRow, run_id)
             if row is None:
                 raise KeyError(f"unknown run {run_id}")
             row.status, row.picked = status, picked
+            row.claimed_by, row.lease_until = None, None
             session.add(row)
+            values: dict[str, object] = {"status": status}
+            if message_id is not None:
+                values["message_id"] = message_id
+            session.execute(
+                update(DeliveryRow)
+                .where(col(DeliveryRow.run_id) == run_id, col(DeliveryRow.status) == "pending")
+                .values(**values)
+            )
 
     def last_run(self, channel_id: int) -> DigestRun | None:
         query = (
@@ -334,10 +426,12 @@ class SqlRepository:
             row.message_id = message_id or row.message_id
             session.add(row)
 
-    def list_deliveries(self, channel_id: int) -> list[Delivery]:
+    def list_deliveries(self, channel_id: int, *, run_id: int | None = None) -> list[Delivery]:
         query = (
             select(DeliveryRow).where(DeliveryRow.channel_id == channel_id).order_by(DeliveryRow.id)
         )
+        if run_id is not None:
+            query = query.where(DeliveryRow.run_id == run_id)
         with self._session() as session:
             return [_delivery(row) for row in session.exec(query)]
 
@@ -460,6 +554,9 @@ def _run(row: DigestRunRow) -> DigestRun:
         failed_sources=tuple(row.failed_sources),
         items=tuple(RunItem(**item) for item in row.items),  # type: ignore[arg-type]
         note=row.note,
+        claimed_by=row.claimed_by,
+        lease_until=as_utc(row.lease_until),
+        attempts=row.attempts,
     )
 
 

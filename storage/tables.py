@@ -107,19 +107,24 @@ class InterestRow(SQLModel, table=True):
 
 class DigestRunRow(SQLModel, table=True):
     __tablename__ = "digest_runs"
+    # The outbox query: queued runs whose claim is free or ran out.
+    __table_args__ = (Index("ix_digest_runs_status_lease", "status", "lease_until"),)
 
     id: int | None = Field(default=None, primary_key=True)
     channel_id: int = Field(foreign_key="channels.id", index=True, ondelete="CASCADE")
     started_at: datetime = Field(sa_column=_utc_column(nullable=False))
     scanned: int = 0
     picked: int = 0
-    status: str = Field(default="composed", max_length=16)
+    status: str = Field(default="queued", max_length=16)
     failed_sources: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # [{paper_key, score, why, tldr}]: what the run decided to send, to finish it after a crash
     items: list[dict[str, object]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
     )
     note: str | None = Field(default=None, sa_column=Column(Text))
+    claimed_by: str | None = Field(default=None, max_length=200)
+    lease_until: datetime | None = Field(default=None, sa_column=_utc_column())
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class DeliveryRow(SQLModel, table=True):
@@ -127,6 +132,7 @@ class DeliveryRow(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("channel_id", "paper_key"),
         Index("ix_deliveries_status", "status"),
+        Index("ix_deliveries_run_id", "run_id"),  # settling a run updates its deliveries
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -64,10 +64,12 @@ async def _prepare(database: str) -> None:
                 )
 
 
-def _env(database: str, api_url: str, port: int) -> dict[str, str]:
+def _env(database: str, api_url: str, port: int, replica: str, lease: float) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERBOY_")}
     env.update(
         {
+            "PAPERBOY_REPLICA_ID": replica,
+            "PAPERBOY_DELIVERY_LEASE_SECONDS": str(lease),
             "PAPERBOY_DATABASE_URL": database,
             "PAPERBOY_SLACK_BOT_TOKEN": "xoxb-crash",
             "PAPERBOY_SLACK_SIGNING_SECRET": SECRET,
@@ -83,15 +85,20 @@ def _env(database: str, api_url: str, port: int) -> dict[str, str]:
     return env
 
 
-async def start_run(database: str, api_url: str, cwd: Path) -> asyncio.subprocess.Process:
-    """`paperboy run` as its own process, Slack pointed at the fake."""
+async def start_run(
+    database: str, api_url: str, cwd: Path, *, replica: str = "crash-test", lease: float = 45
+) -> asyncio.subprocess.Process:
+    """`paperboy run` as its own process, Slack pointed at the fake.
+
+    The same ``replica`` name across restarts is how a restarted process knows that what
+    it held before is its own to finish at once (as a container keeps its host name)."""
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot",
         "run",
         cwd=cwd,
-        env=_env(database, api_url, _free_port()),
+        env=_env(database, api_url, _free_port(), replica, lease),
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
     )

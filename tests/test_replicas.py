@@ -56,7 +56,8 @@ async def test_the_leader_dies_and_the_other_replica_finishes(
         replicas = {}
         for name in ("replica-a", "replica-b"):
             url = f"{database}&application_name={name}"
-            replicas[name] = await start_run(url, fake.api_url, tmp_path)
+            # A short lease keeps the test quick; the default (45 s) is within a minute too.
+            replicas[name] = await start_run(url, fake.api_url, tmp_path, replica=name, lease=10)
         try:
             deadline = time.monotonic() + 60
             while not fake.history:  # the leader's fan-out has begun

@@ -179,9 +179,78 @@ def test_deliveries_are_unique_per_channel_and_paper(repository: Repository) -> 
         d.paper_key: (d.status, d.message_id) for d in repository.list_deliveries(channel.id)
     }
     assert statuses == {"a": ("sent", "m-1"), "b": ("pending", None), "c": ("pending", None)}
-    repository.finish_run(run.id, status="sent", picked=3)
+    repository.settle_run(run.id, status="sent", picked=3, message_id="m-2")
     last = repository.last_run(channel.id)
     assert last is not None and (last.status, last.picked, last.scanned) == ("sent", 3, 10)
+    statuses = {
+        d.paper_key: (d.status, d.message_id) for d in repository.list_deliveries(channel.id)
+    }
+    # Settling marks the run's pending deliveries; an already sent one keeps its message.
+    assert statuses == {"a": ("sent", "m-1"), "b": ("sent", "m-2"), "c": ("sent", "m-2")}
+
+
+def _queued_runs(repository: Repository, count: int) -> list[int]:
+    channel = repository.ensure_channel(Platform.CONSOLE, "local", "c")
+    assert channel.id is not None
+    ids = []
+    for n in range(count):
+        run = repository.start_run(DigestRun(channel_id=channel.id, started_at=T0))
+        assert run.id is not None and run.status == "queued"
+        repository.record_deliveries(channel.id, run.id, [f"p{n}"])
+        ids.append(run.id)
+    return ids
+
+
+def test_claims_take_the_oldest_free_runs_and_count_attempts(repository: Repository) -> None:
+    ids = _queued_runs(repository, 3)
+    lease = timedelta(seconds=30)
+    first = repository.claim_runs("a", now=T0, lease=lease, limit=2)
+    assert [r.id for r in first] == ids[:2]
+    assert all(r.claimed_by == "a" and r.attempts == 1 for r in first)
+    assert all(r.lease_until == T0 + lease for r in first)
+    # Held runs are not claimable by anyone while their lease lasts.
+    second = repository.claim_runs("b", now=T0 + timedelta(seconds=29), lease=lease, limit=5)
+    assert [r.id for r in second] == ids[2:]
+    assert repository.claim_runs("b", now=T0 + timedelta(seconds=29), lease=lease, limit=5) == []
+    # A lapsed lease (the holder died) frees the run for another sender; attempts go up.
+    later = T0 + timedelta(seconds=31)
+    taken = repository.claim_runs("b", now=later, lease=lease, limit=5)
+    assert [r.id for r in taken] == ids[:2]
+    assert all(r.attempts == 2 and r.claimed_by == "b" for r in taken)
+    # The old holder no longer holds them.
+    assert repository.renew_claims("a", ids[:2], later + lease) == set()
+    assert repository.renew_claims("b", ids, later + lease) == set(ids)
+
+
+def test_release_and_settle_end_claims(repository: Repository) -> None:
+    ids = _queued_runs(repository, 3)
+    lease = timedelta(seconds=30)
+    repository.claim_runs("a", now=T0, lease=lease, limit=3)
+    # Given back after a transient failure: claimable only from retry_at.
+    repository.release_run(ids[0], "a", retry_at=T0 + timedelta(minutes=5))
+    repository.release_run(ids[1], "someone-else", retry_at=None)  # not theirs: no effect
+    run = repository.get_run(ids[0])
+    assert run is not None and run.claimed_by is None
+    assert run.lease_until == T0 + timedelta(minutes=5)
+    assert repository.claim_runs("b", now=T0 + timedelta(seconds=20), lease=lease, limit=5) == []
+    # A restarted "a" frees what its earlier life held, at once.
+    assert repository.release_claims("a") == 2
+    assert [r.id for r in repository.claim_runs("a", now=T0, lease=lease, limit=5)] == ids[1:]
+    # Settled runs are never claimed again.
+    repository.settle_run(ids[1], status="sent", picked=1)
+    repository.settle_run(ids[2], status="failed", picked=0)
+    much_later = T0 + timedelta(days=1)
+    assert [r.id for r in repository.claim_runs("c", now=much_later, lease=lease, limit=5)] == [
+        ids[0]
+    ]
+    channel_id = repository.get_run(ids[2]).channel_id  # type: ignore[union-attr]
+    assert {d.paper_key: d.status for d in repository.list_deliveries(channel_id)} == {
+        "p0": "pending",
+        "p1": "sent",
+        "p2": "failed",
+    }
+    assert [d.paper_key for d in repository.list_deliveries(channel_id, run_id=ids[1])] == ["p1"]
+    assert repository.delivered_keys(channel_id) == {"p0", "p1"}  # failed ones may go again
 
 
 def test_feedback_one_vote_per_user(repository: Repository) -> None:

@@ -18,6 +18,7 @@ from bot.discord_app.client import PaperboyDiscord, build_discord_client
 from bot.settings import Settings
 from digest.clock import FixedClock
 from digest.models import Paper, Platform
+from digest.outbox import Outcome
 from tests.fakes.discord import APP_ID, GUILD_ID, FakeDiscord, fake_discord
 from tests.slack.conftest import wait_until
 
@@ -323,10 +324,8 @@ async def test_an_unknown_channel_is_paused(bot: Bot) -> None:
         gone.id, Interest(kind=InterestKind.QUERY, text="diffusion policy")
     )
     digest = bot.paperboy.digests.compose(gone)
-    from digest.errors import DeliveryRefused
-
-    with pytest.raises(DeliveryRefused):
-        await bot.paperboy.digests.deliver(digest, bot.client.publisher)
+    result = await bot.paperboy.outbox.deliver(digest, bot.client.publisher)
+    assert result.outcome is Outcome.REFUSED
     stored = bot.paperboy.repository.get_channel(gone.id)
     assert stored is not None and stored.paused
     assert "Discord: unknown channel (404" in (stored.paused_reason or "")

@@ -179,7 +179,12 @@ async def test_a_removed_bot_pauses_the_channel_with_the_reason(slack: HarnessFa
     await h.command("interests add diffusion policy")
     h.fake.fail("chat.postMessage", error="not_in_channel")
     await h.command("digest now")
-    await h.until(lambda: any("did not work" in r["text"] for r in h.fake.responses))
+    await h.until(
+        lambda: any(
+            "could not be posted here (Slack: not_in_channel)" in r["text"]
+            for r in h.fake.responses
+        )
+    )
     channel = h.paperboy.repository.ensure_channel(Platform.SLACK, "T1", "C1")
     assert channel.paused and channel.paused_reason == "Slack: not_in_channel"
     assert len(h.fake.called("chat.postMessage")) == 1  # no endless retries
@@ -372,7 +377,7 @@ async def test_oauth_install_stores_the_workspace_token(slack: HarnessFactory) -
     )
     h.paperboy.repository.upsert_papers([HOSTILE], NOW)
     digest = h.paperboy.digests.compose(channel)
-    await h.paperboy.digests.deliver(digest, h.side.publisher)
+    await h.paperboy.outbox.deliver(digest, h.side.publisher)
     (post,) = h.fake.called("chat.postMessage")
     assert post.token == "xoxb-installed-abc" and post.params["channel"] == "C9"
 

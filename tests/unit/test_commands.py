@@ -15,6 +15,7 @@ from digest.clock import FixedClock
 from digest.compose import Digest
 from digest.errors import UsageError
 from digest.models import InterestKind, Paper, Platform
+from digest.outbox import Outbox
 from digest.service import DigestService
 from storage.memory import MemoryRepository
 
@@ -34,7 +35,7 @@ class Publisher:
 def env() -> tuple[Handlers, MemoryRepository, CommandContext, Publisher]:
     repo = MemoryRepository()
     clock = FixedClock(NOW)
-    handlers = Handlers(repo, DigestService(repo, clock), clock)
+    handlers = Handlers(repo, DigestService(repo, clock), Outbox(repo, clock, owner="t"), clock)
     publisher = Publisher()
     ctx = CommandContext(
         platform=Platform.SLACK,

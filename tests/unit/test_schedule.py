@@ -38,3 +38,6 @@ def test_missed_run_is_due_once_and_never_for_old_days() -> None:
     assert not is_due(schedule, None, datetime(2026, 6, 13, 10, 0, tzinfo=UTC))  # Saturday
     failed = DigestRun(channel_id=1, started_at=restart, status="failed")
     assert is_due(schedule, failed, restart.replace(minute=45))
+    # Composed and waiting in the outbox: it goes out once from there, never composed twice.
+    queued = DigestRun(channel_id=1, started_at=restart, status="queued")
+    assert not is_due(schedule, queued, restart.replace(minute=45))

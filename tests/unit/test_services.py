@@ -11,6 +11,7 @@ from digest.clock import FixedClock
 from digest.compose import Digest
 from digest.errors import SourceError
 from digest.models import Interest, InterestKind, Paper, Platform
+from digest.outbox import Outbox
 from digest.ports import FetchResult, Repository
 from digest.service import DigestService, IngestService
 from storage.memory import MemoryRepository
@@ -110,7 +111,7 @@ async def test_a_paper_reaches_a_channel_once_across_days_and_versions(clock: Fi
     publisher = RecordingPublisher()
     first = service.compose(channel)  # type: ignore[arg-type]
     assert [i.paper.id for i in first.items] == ["2401.00001"]
-    await service.deliver(first, publisher)
+    await Outbox(repo, clock, owner="test").deliver(first, publisher)  # type: ignore[arg-type]
     clock.advance(timedelta(days=1))
     repo.upsert_papers([paper("2401.00001", "Diffusion policy for robots", version=2)], clock.now())
     second = service.compose(channel)  # type: ignore[arg-type]
@@ -128,67 +129,6 @@ async def test_weak_days_are_not_padded(clock: FixedClock) -> None:
     assert digest.is_empty and digest.scanned == 5
 
 
-class CrashingPublisher:
-    """Posts the digest, then dies before it can say so (the process was killed)."""
-
-    def __init__(self) -> None:
-        self.posted: list[Digest] = []
-
-    async def publish(self, digest: Digest, delivery_tag: str) -> list[str]:
-        self.posted.append(digest)
-        raise RuntimeError("killed after posting")
-
-    async def find_sent(self, digest: Digest, delivery_tag: str) -> set[str]:
-        return {item.paper.key for d in self.posted for item in d.items}
-
-
-class ForgetfulPublisher(RecordingPublisher):
-    async def find_sent(self, digest: Digest, delivery_tag: str) -> set[str]:
-        return set()
-
-
-async def test_an_interrupted_delivery_is_reconciled_not_duplicated(clock: FixedClock) -> None:
-    repo = MemoryRepository()
-    repo.upsert_papers(
-        [
-            paper("2401.00001", "Diffusion policy"),
-            paper("2401.00002", "Diffusion policy for drones"),
-        ],
-        clock.now(),
-    )
-    channel = _channel_with_interest(repo, "diffusion policy")
-    service = DigestService(repo, clock)
-    crashing = CrashingPublisher()
-    with pytest.raises(RuntimeError):
-        await service.deliver(service.compose(channel), crashing)  # type: ignore[arg-type]
-    deliveries = repo.list_deliveries(channel.id)  # type: ignore[attr-defined]
-    assert {d.status for d in deliveries} == {"pending"}  # unknown: ask the platform
-    run = repo.last_run(channel.id)  # type: ignore[attr-defined]
-    assert run is not None and run.status == "interrupted" and len(run.items) == 2
-    assert service.compose(channel).items == ()  # pending papers are not composed again
-    # The platform shows the message: reconcile marks it sent and sends nothing.
-    assert await service.reconcile(channel, crashing) == 0  # type: ignore[arg-type]
-    assert {d.status for d in repo.list_deliveries(channel.id)} == {"sent"}  # type: ignore[attr-defined]
-    assert len(crashing.posted) == 1
-
-
-async def test_a_digest_that_never_arrived_is_sent_on_reconcile(clock: FixedClock) -> None:
-    repo = MemoryRepository()
-    repo.upsert_papers([paper("2401.00001", "Diffusion policy")], clock.now())
-    channel = _channel_with_interest(repo, "diffusion policy")
-    service = DigestService(repo, clock)
-    with pytest.raises(RuntimeError):
-        await service.deliver(service.compose(channel), RecordingPublisher(fail=True))  # type: ignore[arg-type]
-    publisher = ForgetfulPublisher()
-    assert await service.reconcile(channel, publisher) == 1  # type: ignore[arg-type]
-    (sent,) = publisher.sent
-    assert [i.paper.key for i in sent.items] == ["2401.00001"]
-    assert sent.items[0].why.startswith("matches")  # the run's own explanation, kept
-    assert await service.reconcile(channel, publisher) == 0  # type: ignore[arg-type]
-    last = repo.last_run(channel.id)  # type: ignore[attr-defined]
-    assert last is not None and last.status == "sent"
-
-
 async def test_preview_lists_close_calls(clock: FixedClock) -> None:
     repo = MemoryRepository()
     repo.upsert_papers(
@@ -199,28 +139,6 @@ async def test_preview_lists_close_calls(clock: FixedClock) -> None:
     assert len(digest.items) == 2
     assert len(digest.left_out) == 2
     assert all(i.why for i in digest.left_out)
-
-
-class RefusingPublisher:
-    async def publish(self, digest: Digest, delivery_tag: str) -> list[str]:
-        from digest.errors import DeliveryRefused
-
-        raise DeliveryRefused("Slack: not_in_channel")
-
-
-async def test_a_refused_channel_is_paused_with_its_reason(clock: FixedClock) -> None:
-    from digest.errors import DeliveryRefused
-
-    repo = MemoryRepository()
-    repo.upsert_papers([paper("2401.00001", "Diffusion policy")], clock.now())
-    channel = _channel_with_interest(repo, "diffusion policy")
-    service = DigestService(repo, clock)
-    with pytest.raises(DeliveryRefused):
-        await service.deliver(service.compose(channel), RefusingPublisher())  # type: ignore[arg-type]
-    stored = repo.get_channel(channel.id)  # type: ignore[attr-defined]
-    assert stored is not None and stored.paused
-    assert stored.paused_reason == "Slack: not_in_channel"
-    assert service.compose(stored).items  # nothing was marked sent: resuming delivers it
 
 
 async def test_digest_tldrs_come_from_the_summary_service(clock: FixedClock) -> None:

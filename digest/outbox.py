@@ -1,0 +1,297 @@
+"""Delivery through an outbox: digests are recorded first, then claimed and sent exactly once.
+
+The policy, in order:
+
+1. ``enqueue`` records a run (its papers, scores and reasons) and one delivery row per paper
+   in one place, the database, before anything is sent. A paper has at most one delivery per
+   channel ever (a unique constraint), so no two runs can both send it.
+2. A sender ``claim``s queued runs: the database hands each run to one sender at a time
+   (``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL) with a lease that the sender renews
+   while it works. Every claim counts one attempt.
+3. The sender publishes the run, every message tagged ``run-<id>``, and settles it (sent, with
+   the platform's message id). A refusal (channel archived, bot removed) settles it as failed
+   and pauses the channel; any other error gives the run back to be retried later.
+4. A sender that dies (kill -9, a lost machine) stops renewing; its lease runs out and another
+   sender claims the run. Because that run was attempted before, the new sender first asks
+   the platform which of its papers already arrived under the tag (Slack message metadata,
+   Discord nonces) and sends only the rest. Nothing is guessed, nothing is sent twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from digest.compose import Digest
+from digest.errors import DeliveryRefused
+from digest.models import DigestItem, DigestRun, Platform, RunItem
+from digest.ports import Clock, Publisher, Repository
+
+__all__ = ["Outbox", "Outcome", "SendResult"]
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    REFUSED = "refused"  # permanent: the channel is paused with the reason
+    RETRY = "retry"  # transient: the run goes back to the queue
+    GAVE_UP = "gave_up"  # transient too many times: the run fails, its papers stay unsent
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    run_id: int
+    channel_id: int
+    platform: str
+    outcome: Outcome
+    sent: int = 0
+    reason: str | None = None
+
+
+class Outbox:
+    """Records digests, and sends queued runs claimed under this process's ``owner`` name."""
+
+    def __init__(
+        self,
+        repository: Repository,
+        clock: Clock,
+        *,
+        owner: str,
+        lease: timedelta = timedelta(seconds=60),
+        on_result: Callable[[SendResult], None] | None = None,
+    ) -> None:
+        self._repository = repository
+        self._clock = clock
+        self._owner = owner
+        self._lease = lease
+        self._on_result = on_result
+        self._holding: set[int] = set()
+        self._renewer: asyncio.Task[None] | None = None
+
+    @property
+    def owner(self) -> str:
+        return self._owner
+
+    # recording ----------------------------------------------------------------------------
+    def enqueue(self, digest: Digest, *, claim: bool = False) -> DigestRun:
+        """Records the run and its deliveries. With ``claim`` this sender holds it already
+        (to send it right away); otherwise any sender may claim it."""
+        channel = digest.channel
+        assert channel.id is not None and not digest.preview
+        now = self._clock.now()
+        run = self._repository.start_run(
+            DigestRun(
+                channel_id=channel.id,
+                started_at=now,
+                scanned=digest.scanned,
+                failed_sources=digest.failed_sources,
+                note=digest.note,
+                items=tuple(
+                    RunItem(paper_key=i.paper.key, score=i.score, why=i.why, tldr=i.tldr)
+                    for i in digest.items
+                ),
+                claimed_by=self._owner if claim else None,
+                lease_until=now + self._lease if claim else None,
+                attempts=1 if claim else 0,
+            )
+        )
+        assert run.id is not None
+        self._repository.record_deliveries(channel.id, run.id, [i.paper.key for i in digest.items])
+        return run
+
+    async def deliver(self, digest: Digest, publisher: Publisher) -> SendResult:
+        """Records and sends one digest now (``/papers now``, the demo)."""
+        run = self.enqueue(digest, claim=True)
+        return await self.send(run, publisher)
+
+    def release_own_claims(self) -> int:
+        """On start: whatever an earlier life of this sender held is free to claim again."""
+        return self._repository.release_claims(self._owner)
+
+    # sending ------------------------------------------------------------------------------
+    async def drain(self, publishers: Mapping[Platform, Publisher], *, limit: int) -> int:
+        """Claims and sends queued runs, at most ``limit`` at once, until none is left.
+
+        Channels go in parallel so that one slow or rate-limited channel never holds up the
+        others; the publishers pace the messages of each channel. Returns the runs handled.
+        """
+        handled = 0
+        in_flight: set[asyncio.Task[SendResult | None]] = set()
+        while True:
+            room = limit - len(in_flight)
+            claimed = (
+                self._repository.claim_runs(
+                    self._owner, now=self._clock.now(), lease=self._lease, limit=room
+                )
+                if room > 0
+                else []
+            )
+            for run in claimed:
+                in_flight.add(asyncio.create_task(self._send_claimed(run, publishers)))
+            if not in_flight:
+                return handled
+            # Wake on a finished send, or after a moment to look for newly queued runs.
+            done, in_flight = await asyncio.wait(
+                in_flight, timeout=1.0, return_when=asyncio.FIRST_COMPLETED
+            )
+            handled += len(done)
+
+    async def _send_claimed(
+        self, run: DigestRun, publishers: Mapping[Platform, Publisher]
+    ) -> SendResult | None:
+        channel = self._repository.get_channel(run.channel_id)
+        publisher = publishers.get(channel.platform) if channel else None
+        if publisher is None:
+            # Another replica serves this platform: hand the run back for it.
+            assert run.id is not None
+            self._repository.release_run(
+                run.id, self._owner, retry_at=self._clock.now() + self._lease
+            )
+            return None
+        try:
+            return await self.send(run, publisher)
+        except Exception:  # send() settles or releases the run; keep the other channels going
+            log.exception("sending a digest failed", extra={"run": run.id})
+            return None
+
+    async def send(self, run: DigestRun, publisher: Publisher) -> SendResult:
+        """Sends a run this sender holds, and settles or releases it."""
+        assert run.id is not None
+        channel = self._repository.get_channel(run.channel_id)
+        if channel is None:  # the channel was removed since
+            self._repository.settle_run(run.id, status="failed", picked=0)
+            return self._report(run, "unknown", Outcome.REFUSED, reason="channel removed")
+        pending = {
+            d.paper_key: d
+            for d in self._repository.list_deliveries(channel.id, run_id=run.id)
+            if d.status == "pending"
+        }
+        papers = self._repository.get_papers([i.paper_key for i in run.items])
+        items = tuple(
+            DigestItem(paper=papers[i.paper_key], score=i.score, why=i.why, tldr=i.tldr)
+            for i in run.items
+            if i.paper_key in pending and i.paper_key in papers
+        )
+        digest = Digest(
+            channel=channel,
+            day=run.started_at.astimezone(ZoneInfo(channel.schedule.timezone)).date(),
+            items=items,
+            scanned=run.scanned,
+            failed_sources=run.failed_sources,
+            note=run.note,
+        )
+        tag = f"run-{run.id}"
+        platform = str(channel.platform)
+        try:
+            async with self._renewing(run.id):
+                if run.attempts > 1:  # an earlier claim may have sent part of it: ask, don't guess
+                    arrived = await publisher.find_sent(digest, tag)
+                    for key in arrived & pending.keys():
+                        delivery = pending.pop(key)
+                        assert delivery.id is not None
+                        self._repository.mark_delivery(delivery.id, status="sent")
+                    if arrived:
+                        log.info(
+                            "reconciled an interrupted digest",
+                            extra={
+                                "channel": channel.address,
+                                "run": run.id,
+                                "arrived": len(arrived),
+                            },
+                        )
+                    remaining = tuple(i for i in items if i.paper.key in pending)
+                    if items and not remaining:
+                        self._repository.settle_run(run.id, status="sent", picked=len(run.items))
+                        return self._report(run, platform, Outcome.SENT)
+                    digest = dataclasses.replace(digest, items=remaining)
+                message_ids = await publisher.publish(digest, delivery_tag=tag)
+        except DeliveryRefused as refused:
+            log.warning(
+                "channel refused delivery; pausing it",
+                extra={"channel": channel.address, "reason": refused.reason},
+            )
+            current = self._repository.get_channel(channel.id) or channel
+            self._repository.save_channel(
+                dataclasses.replace(current, paused=True, paused_reason=refused.reason)
+            )
+            # Nothing arrived: the papers may go out once the channel is resumed.
+            self._repository.settle_run(run.id, status="failed", picked=0)
+            return self._report(run, platform, Outcome.REFUSED, reason=refused.reason)
+        except Exception as exc:
+            # Part of it may have arrived: the next claim asks the platform before re-sending.
+            if run.attempts >= MAX_ATTEMPTS:
+                log.error(
+                    "giving up on a digest after %d attempts",
+                    run.attempts,
+                    extra={"channel": channel.address, "run": run.id},
+                )
+                self._repository.settle_run(run.id, status="failed", picked=0)
+                return self._report(run, platform, Outcome.GAVE_UP, reason=type(exc).__name__)
+            retry_at = self._clock.now() + timedelta(seconds=min(600, 15 * 2**run.attempts))
+            self._repository.release_run(run.id, self._owner, retry_at=retry_at)
+            log.warning(
+                "digest delivery failed; will retry",
+                extra={"channel": channel.address, "run": run.id, "error": repr(exc)},
+            )
+            return self._report(run, platform, Outcome.RETRY, reason=type(exc).__name__)
+        self._repository.settle_run(
+            run.id,
+            status="sent",
+            picked=len(run.items),
+            message_id=message_ids[0] if message_ids else None,
+        )
+        return self._report(run, platform, Outcome.SENT, sent=len(digest.items))
+
+    def _report(
+        self,
+        run: DigestRun,
+        platform: str,
+        outcome: Outcome,
+        *,
+        sent: int = 0,
+        reason: str | None = None,
+    ) -> SendResult:
+        assert run.id is not None
+        result = SendResult(run.id, run.channel_id, platform, outcome, sent, reason)
+        if self._on_result is not None:
+            self._on_result(result)
+        return result
+
+    @contextlib.asynccontextmanager
+    async def _renewing(self, run_id: int) -> AsyncIterator[None]:
+        """Keeps the run's lease alive while this sender works on it (one renewal task for
+        all runs in flight, so a thousand channels cost one UPDATE per period)."""
+        self._holding.add(run_id)
+        if len(self._holding) == 1:
+            self._renewer = asyncio.create_task(self._renew_forever())
+        try:
+            yield
+        finally:
+            self._holding.discard(run_id)
+            if not self._holding and self._renewer is not None:
+                self._renewer.cancel()
+                self._renewer = None
+
+    async def _renew_forever(self) -> None:
+        period = self._lease.total_seconds() / 3
+        while self._holding:
+            await asyncio.sleep(period)
+            held = tuple(self._holding)
+            kept = await asyncio.to_thread(
+                self._repository.renew_claims,
+                self._owner,
+                held,
+                self._clock.now() + self._lease,
+            )
+            for lost in set(held) - kept:
+                log.error("lost the claim on a run while sending it", extra={"run": lost})

@@ -1,0 +1,271 @@
+"""The outbox: record first, claim, send once; reconcile after a crash instead of guessing."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from digest.clock import FixedClock
+from digest.compose import Digest
+from digest.errors import DeliveryRefused
+from digest.models import Channel, Interest, InterestKind, Paper, Platform
+from digest.outbox import MAX_ATTEMPTS, Outbox, Outcome, SendResult
+from digest.service import DigestService
+from storage.memory import MemoryRepository
+
+LEASE = timedelta(seconds=30)
+
+
+def paper(arxiv_id: str, title: str) -> Paper:
+    return Paper(
+        id=arxiv_id,
+        arxiv_id=arxiv_id,
+        title=title,
+        abstract=f"We study {title.lower()}.",
+        sources=("test",),
+    )
+
+
+class PlatformRecord:
+    """What a platform shows: every message posted, with its tag (like Slack metadata)."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, Digest]] = []
+
+    def papers(self, tag: str | None = None) -> list[str]:
+        return [item.paper.key for t, d in self.messages if tag in (None, t) for item in d.items]
+
+
+class Publisher:
+    """A working platform client; ``crash_after_post`` posts and then loses the answer."""
+
+    def __init__(self, record: PlatformRecord, *, crash_after_post: bool = False) -> None:
+        self.record = record
+        self.crash_after_post = crash_after_post
+        self.fail = False
+        self.published: list[Digest] = []
+
+    async def publish(self, digest: Digest, delivery_tag: str) -> list[str]:
+        if self.fail:
+            raise ConnectionError("platform down")
+        self.record.messages.append((delivery_tag, digest))
+        self.published.append(digest)
+        if self.crash_after_post:
+            raise ConnectionResetError("the answer never came")
+        return [f"m{len(self.record.messages)}"]
+
+    async def find_sent(self, digest: Digest, delivery_tag: str) -> set[str]:
+        return set(self.record.papers(delivery_tag))
+
+
+class Refusing(Publisher):
+    async def publish(self, digest: Digest, delivery_tag: str) -> list[str]:
+        raise DeliveryRefused("Slack: not_in_channel")
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2026, 6, 12, 7, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def repo(clock: FixedClock) -> MemoryRepository:
+    repo = MemoryRepository()
+    repo.upsert_papers(
+        [
+            paper("2401.00001", "Diffusion policy"),
+            paper("2401.00002", "Diffusion policy for drones"),
+            paper("2401.00003", "Protein folding"),
+        ],
+        clock.now(),
+    )
+    return repo
+
+
+def channel(
+    repo: MemoryRepository, name: str = "c", platform: Platform = Platform.SLACK
+) -> Channel:
+    created = repo.ensure_channel(platform, "w", name)
+    assert created.id is not None
+    repo.add_interest(created.id, Interest(kind=InterestKind.QUERY, text="diffusion policy"))
+    return created
+
+
+def compose(repo: MemoryRepository, clock: FixedClock, target: Channel) -> Digest:
+    return DigestService(repo, clock).compose(target)
+
+
+async def test_deliver_records_sends_and_settles(repo: MemoryRepository, clock: FixedClock) -> None:
+    target = channel(repo)
+    assert target.id is not None
+    record = PlatformRecord()
+    results: list[SendResult] = []
+    outbox = Outbox(repo, clock, owner="a", lease=LEASE, on_result=results.append)
+    result = await outbox.deliver(compose(repo, clock, target), Publisher(record))
+    assert result.outcome is Outcome.SENT and result.sent == 2
+    assert results == [result]
+    assert sorted(record.papers()) == ["2401.00001", "2401.00002"]
+    run = repo.last_run(target.id)
+    assert run is not None and (run.status, run.picked, run.claimed_by) == ("sent", 2, None)
+    statuses = {(d.status, d.message_id) for d in repo.list_deliveries(target.id)}
+    assert statuses == {("sent", "m1")}
+    assert compose(repo, clock, target).items == ()  # never again
+
+
+async def test_a_crash_after_posting_is_reconciled_not_resent(
+    repo: MemoryRepository, clock: FixedClock
+) -> None:
+    target = channel(repo)
+    assert target.id is not None
+    record = PlatformRecord()
+    outbox = Outbox(repo, clock, owner="a", lease=LEASE)
+    crashing = Publisher(record, crash_after_post=True)
+    result = await outbox.deliver(compose(repo, clock, target), crashing)
+    assert result.outcome is Outcome.RETRY
+    assert {d.status for d in repo.list_deliveries(target.id)} == {"pending"}
+    assert compose(repo, clock, target).items == ()  # pending papers are not composed again
+    # Not retried at once (back-off), then another sender takes it and asks the platform.
+    other = Outbox(repo, clock, owner="b", lease=LEASE)
+    working = Publisher(record)
+    assert await other.drain({Platform.SLACK: working}, limit=4) == 0
+    clock.advance(timedelta(minutes=10))
+    assert await other.drain({Platform.SLACK: working}, limit=4) == 1
+    assert working.published == []  # it had arrived: nothing sent twice
+    assert len(record.messages) == 1
+    assert {d.status for d in repo.list_deliveries(target.id)} == {"sent"}
+    last = repo.last_run(target.id)
+    assert last is not None and last.status == "sent"
+
+
+async def test_what_never_arrived_is_sent_with_the_runs_own_reasons(
+    repo: MemoryRepository, clock: FixedClock
+) -> None:
+    target = channel(repo)
+    record = PlatformRecord()
+    down = Publisher(record)
+    down.fail = True
+    outbox = Outbox(repo, clock, owner="a", lease=LEASE)
+    digest = compose(repo, clock, target)
+    assert (await outbox.deliver(digest, down)).outcome is Outcome.RETRY
+    clock.advance(timedelta(minutes=10))
+    assert await outbox.drain({Platform.SLACK: Publisher(record)}, limit=4) == 1
+    ((tag, sent),) = record.messages
+    assert tag.startswith("run-")
+    assert [(i.paper.key, i.why) for i in sent.items] == [
+        (i.paper.key, i.why) for i in digest.items
+    ]
+
+
+async def test_a_dead_senders_runs_wait_for_its_lease_then_move(
+    repo: MemoryRepository, clock: FixedClock
+) -> None:
+    target = channel(repo)
+    record = PlatformRecord()
+    dead = Outbox(repo, clock, owner="a", lease=LEASE)
+    digest = compose(repo, clock, target)
+    run = dead.enqueue(digest)
+    assert repo.claim_runs("a", now=clock.now(), lease=LEASE, limit=1)  # then it died
+    record.messages.append(  # ... having posted the first message (paper) of the digest
+        (f"run-{run.id}", dataclasses.replace(digest, items=digest.items[:1]))
+    )
+    other = Outbox(repo, clock, owner="b", lease=LEASE)
+    publisher = Publisher(record)
+    assert await other.drain({Platform.SLACK: publisher}, limit=4) == 0  # lease still held
+    clock.advance(LEASE + timedelta(seconds=1))
+    assert await other.drain({Platform.SLACK: publisher}, limit=4) == 1
+    assert [i.paper.key for d in publisher.published for i in d.items] == [
+        i.paper_key for i in run.items[1:]
+    ]
+    assert sorted(record.papers()) == sorted(i.paper_key for i in run.items)
+
+
+async def test_a_restarted_sender_takes_back_its_own_runs_at_once(
+    repo: MemoryRepository, clock: FixedClock
+) -> None:
+    target = channel(repo)
+    record = PlatformRecord()
+    before = Outbox(repo, clock, owner="host-1", lease=LEASE)
+    before.enqueue(compose(repo, clock, target), claim=True)  # killed before sending
+    after = Outbox(repo, clock, owner="host-1", lease=LEASE)
+    assert after.release_own_claims() == 1
+    assert await after.drain({Platform.SLACK: Publisher(record)}, limit=4) == 1
+    assert len(record.messages) == 1
+
+
+async def test_a_refused_channel_is_paused_and_keeps_its_papers(
+    repo: MemoryRepository, clock: FixedClock
+) -> None:
+    target = channel(repo)
+    assert target.id is not None
+    outbox = Outbox(repo, clock, owner="a", lease=LEASE)
+    result = await outbox.deliver(compose(repo, clock, target), Refusing(PlatformRecord()))
+    assert result.outcome is Outcome.REFUSED and result.reason == "Slack: not_in_channel"
+    stored = repo.get_channel(target.id)
+    assert stored is not None and stored.paused
+    assert stored.paused_reason == "Slack: not_in_channel"
+    last = repo.last_run(target.id)
+    assert last is not None and last.status == "failed"
+    assert compose(repo, clock, stored).items  # nothing was sent: resuming delivers them
+
+
+async def test_a_run_that_keeps_failing_is_given_up(
+    repo: MemoryRepository, clock: FixedClock
+) -> None:
+    target = channel(repo)
+    assert target.id is not None
+    down = Publisher(PlatformRecord())
+    down.fail = True
+    outbox = Outbox(repo, clock, owner="a", lease=LEASE)
+    outbox.enqueue(compose(repo, clock, target))
+    outcomes = []
+    for _ in range(MAX_ATTEMPTS + 2):
+        results: list[SendResult] = []
+        retrying = Outbox(repo, clock, owner="a", lease=LEASE, on_result=results.append)
+        await retrying.drain({Platform.SLACK: down}, limit=1)
+        outcomes += [r.outcome for r in results]
+        clock.advance(timedelta(hours=1))
+    assert outcomes == [Outcome.RETRY] * (MAX_ATTEMPTS - 1) + [Outcome.GAVE_UP]
+    assert {d.status for d in repo.list_deliveries(target.id)} == {"failed"}
+
+
+async def test_drain_sends_channels_in_parallel_within_its_bound(
+    repo: MemoryRepository, clock: FixedClock
+) -> None:
+    outbox = Outbox(repo, clock, owner="a", lease=LEASE)
+    for n in range(10):
+        outbox.enqueue(compose(repo, clock, channel(repo, f"c{n}")))
+    in_flight = peak = 0
+
+    class Slow(Publisher):
+        async def publish(self, digest: Digest, delivery_tag: str) -> list[str]:
+            nonlocal in_flight, peak
+            in_flight += 1
+            peak = max(peak, in_flight)
+            await asyncio.sleep(0.01)
+            in_flight -= 1
+            return await super().publish(digest, delivery_tag)
+
+    record = PlatformRecord()
+    assert await outbox.drain({Platform.SLACK: Slow(record)}, limit=3) == 10
+    assert peak == 3
+    assert len(record.messages) == 10
+
+
+async def test_runs_for_a_platform_this_replica_does_not_serve_are_left_queued(
+    repo: MemoryRepository, clock: FixedClock
+) -> None:
+    target = channel(repo, platform=Platform.DISCORD)
+    outbox = Outbox(repo, clock, owner="slack-only", lease=LEASE)
+    run = outbox.enqueue(compose(repo, clock, target))
+    record = PlatformRecord()
+    assert await outbox.drain({Platform.SLACK: Publisher(record)}, limit=4) == 1
+    assert record.messages == []
+    stored = repo.get_run(run.id)  # type: ignore[arg-type]
+    assert stored is not None and stored.status == "queued" and stored.claimed_by is None
+    clock.advance(LEASE + timedelta(seconds=1))
+    discord = Outbox(repo, clock, owner="discord", lease=LEASE)
+    assert await discord.drain({Platform.DISCORD: Publisher(record)}, limit=4) == 1
+    assert len(record.messages) == 1
