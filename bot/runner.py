@@ -50,6 +50,7 @@ async def run_forever(settings: Settings, console: Console, *, slack_http: bool 
             from bot.slack_app.app import build_slack_app
 
             side = build_slack_app(settings, app)
+            cleanups.append(side.close)
             publishers[Platform.SLACK] = side.publisher
             if slack_http or side.oauth:
                 web_app = side.app.web_app(path="/slack/events")  # health routes join it below

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import App
+from bot.pacing import ChannelPacer
 from bot.settings import Settings
 from bot.slack_app.installations import DbInstallationStore, DbStateStore
 from bot.slack_app.listeners import register_listeners
-from bot.slack_app.publisher import SlackPublisher, make_client
+from bot.slack_app.publisher import SLACK_MESSAGE_INTERVAL, SlackPublisher, make_client
 from digest.errors import DeliveryRefused
 
 __all__ = ["BOT_SCOPES", "SlackSide", "build_slack_app"]
 
+# Connections kept open to Slack for digest posts (the channels themselves are paced).
+SLACK_CONNECTIONS = 100
 # Exactly what paperboy uses (keep in sync with manifest.yml).
 BOT_SCOPES = [
     "commands",
@@ -35,13 +40,19 @@ class SlackSide:
     app: AsyncApp
     publisher: SlackPublisher
     oauth: bool
+    close: Callable[[], Awaitable[None]]
 
 
-def build_slack_app(settings: Settings, paperboy: App) -> SlackSide:
+def build_slack_app(
+    settings: Settings, paperboy: App, *, message_interval: float = SLACK_MESSAGE_INTERVAL
+) -> SlackSide:
+    """The Bolt app with paperboy's listeners, and the publisher for digests (which spaces
+    each channel's messages ``message_interval`` seconds apart)."""
     if settings.slack_signing_secret is None:
         raise ValueError("PAPERBOY_SLACK_SIGNING_SECRET is required for Slack")
     secret = settings.slack_signing_secret.get_secret_value()
     api_url = settings.slack_api_url
+    connections = SharedSession()
     if settings.slack_client_id and settings.slack_client_secret:
         store = DbInstallationStore(settings.slack_client_id, paperboy.engine)
         oauth_settings = AsyncOAuthSettings(
@@ -62,7 +73,7 @@ def build_slack_app(settings: Settings, paperboy: App) -> SlackSide:
             bot = await store.async_find_bot(enterprise_id=None, team_id=team_id)
             if bot is None or not bot.bot_token:
                 raise DeliveryRefused("Slack: paperboy is not installed in this workspace")
-            return make_client(bot.bot_token, api_url)
+            return make_client(bot.bot_token, api_url, connections.get())
 
         oauth = True
     else:
@@ -72,9 +83,29 @@ def build_slack_app(settings: Settings, paperboy: App) -> SlackSide:
         app = AsyncApp(signing_secret=secret, client=client)
 
         async def client_for(team_id: str) -> AsyncWebClient:
+            client.session = connections.get()
             return client
 
         oauth = False
-    publisher = SlackPublisher(client_for)
+    publisher = SlackPublisher(client_for, ChannelPacer(message_interval))
     register_listeners(app, paperboy, publisher)
-    return SlackSide(app=app, publisher=publisher, oauth=oauth)
+    return SlackSide(app=app, publisher=publisher, oauth=oauth, close=connections.close)
+
+
+class SharedSession:
+    """One aiohttp session (connection pool) for all digest posts, opened on first use
+    inside the running event loop."""
+
+    def __init__(self) -> None:
+        self._session: aiohttp.ClientSession | None = None
+
+    def get(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=SLACK_CONNECTIONS)
+            )
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()

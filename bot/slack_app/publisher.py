@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -13,11 +14,12 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.pacing import ChannelPacer
 from bot.slack_app.render import SlackMessage, render_digest
 from digest.compose import Digest
 from digest.errors import DeliveryRefused
 
-__all__ = ["PERMANENT_ERRORS", "SlackPublisher", "make_client"]
+__all__ = ["PERMANENT_ERRORS", "SLACK_MESSAGE_INTERVAL", "SlackPublisher", "make_client"]
 
 log = logging.getLogger(__name__)
 # Errors that no retry can fix: the channel pauses with the reason until someone resumes it.
@@ -35,11 +37,18 @@ PERMANENT_ERRORS = frozenset(
     }
 )
 ClientFor = Callable[[str], Awaitable[AsyncWebClient]]
+# chat.postMessage allows one message per second per channel (short bursts aside); a little
+# over a second keeps clear of it despite network jitter.
+SLACK_MESSAGE_INTERVAL = 1.05
 
 
-def make_client(token: str | None, base_url: str) -> AsyncWebClient:
-    """A Web API client that retries 429s after Retry-After, 5xx and dropped connections."""
-    client = AsyncWebClient(token=token, base_url=base_url)
+def make_client(
+    token: str | None, base_url: str, session: aiohttp.ClientSession | None = None
+) -> AsyncWebClient:
+    """A Web API client that retries 429s after Retry-After, 5xx and dropped connections.
+
+    Pass a shared ``session`` to reuse connections (without one, every call opens its own)."""
+    client = AsyncWebClient(token=token, base_url=base_url, session=session)
     client.retry_handlers = [
         AsyncConnectionErrorRetryHandler(max_retry_count=2),
         AsyncRateLimitErrorRetryHandler(max_retry_count=3),
@@ -49,10 +58,12 @@ def make_client(token: str | None, base_url: str) -> AsyncWebClient:
 
 
 class SlackPublisher:
-    """Publishes to the digest's channel with its workspace's bot token."""
+    """Publishes to the digest's channel with its workspace's bot token, paced to Slack's
+    limit of about one message per second per channel."""
 
-    def __init__(self, client_for: ClientFor) -> None:
+    def __init__(self, client_for: ClientFor, pacer: ChannelPacer | None = None) -> None:
         self._client_for = client_for
+        self._pacer = pacer or ChannelPacer(SLACK_MESSAGE_INTERVAL)
 
     async def publish(self, digest: Digest, delivery_tag: str) -> list[str]:
         channel = digest.channel
@@ -67,6 +78,7 @@ class SlackPublisher:
                 0, SlackMessage(text=f"{digest.title}: {count} papers in the thread", blocks=[])
             )
         for part, message in enumerate(messages):
+            await self._pacer.wait(f"{channel.workspace_id}/{channel.channel_id}")
             try:
                 response = await client.chat_postMessage(
                     channel=channel.channel_id,

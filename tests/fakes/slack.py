@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -44,6 +45,10 @@ class FakeSlack:
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
     socket_connections: int = 0
     post_delay: float = 0.0  # seconds chat.postMessage takes (a crash can land mid fan-out)
+    # Slack's per-channel limit on chat.postMessage: a faster post gets 429 + Retry-After.
+    per_channel_interval: float = 0.0
+    rate_limited: int = 0
+    _last_post: dict[str, float] = field(default_factory=dict)
     _ts: Any = field(default_factory=lambda: itertools.count(1))
 
     def fail(
@@ -150,6 +155,11 @@ class FakeSlack:
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else params.get("token")
         self.calls.append(SlackCall(method=method, params=params, token=token))
+        if method == "chat.postMessage" and self._over_the_limit(str(params.get("channel"))):
+            self.rate_limited += 1
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"}
+            )
         if method == "chat.postMessage" and self.post_delay:
             await asyncio.sleep(self.post_delay)
         queue = self.scripted.get(method)
@@ -157,6 +167,15 @@ class FakeSlack:
             status, headers, body = queue.pop(0)
             return web.json_response(body, status=status, headers=headers)
         return web.json_response(self._answer(method, params, token))
+
+    def _over_the_limit(self, channel: str) -> bool:
+        if not self.per_channel_interval:
+            return False
+        now = time.monotonic()
+        if now - self._last_post.get(channel, -1e9) < self.per_channel_interval:
+            return True
+        self._last_post[channel] = now
+        return False
 
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
         """Socket Mode: hello, then each queued envelope; the client answers with acks."""

@@ -28,6 +28,7 @@ from tests.fakes.slack import FakeSlack, fake_slack
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 NOW = datetime(2026, 6, 12, 7, 0, tzinfo=UTC)
+PACE = 0.05  # seconds between two messages to one channel
 WAIT_SECONDS = 10.0  # an upper bound for work after the ack, never a expected duration
 
 
@@ -134,10 +135,11 @@ async def slack(tmp_path: Path) -> AsyncIterator[HarnessFactory]:
         app_cm = build_app(settings, clock=FixedClock(NOW))
         paperboy = await app_cm.__aenter__()
         stack.append(app_cm)
-        side = build_slack_app(settings, paperboy)
+        # Paced as in production, on a shorter interval to keep the tests quick.
+        side = build_slack_app(settings, paperboy, message_interval=PACE)
         runner, url = await serve(side.app.web_app(path="/slack/events"))
         http = httpx.AsyncClient(timeout=10)
-        stack.append(_Closer(runner, http))
+        stack.append(_Closer(runner, http, side.close))
         return SlackHarness(fake=fake, paperboy=paperboy, side=side, url=url, http=http)
 
     yield make
@@ -146,9 +148,15 @@ async def slack(tmp_path: Path) -> AsyncIterator[HarnessFactory]:
 
 
 class _Closer:
-    def __init__(self, runner: web.AppRunner, http: httpx.AsyncClient) -> None:
-        self.runner, self.http = runner, http
+    def __init__(
+        self,
+        runner: web.AppRunner,
+        http: httpx.AsyncClient,
+        close_side: Callable[[], Awaitable[None]],
+    ) -> None:
+        self.runner, self.http, self.close_side = runner, http, close_side
 
     async def __aexit__(self, *args: object) -> None:
         await self.http.aclose()
         await self.runner.cleanup()
+        await self.close_side()

@@ -11,7 +11,7 @@ from bot.commands import COMMANDS
 from bot.slack_app.render import LIMITS
 from digest.errors import DeliveryRefused
 from digest.models import Interest, InterestKind, Paper, Platform
-from tests.slack.conftest import NOW, HarnessFactory, SlackHarness, sign
+from tests.slack.conftest import NOW, PACE, HarnessFactory, SlackHarness, sign
 
 HOSTILE = Paper(
     id="2606.00001",
@@ -98,8 +98,8 @@ async def test_every_command_gets_an_answer(slack: HarnessFactory) -> None:
     assert reply["response_type"] == "ephemeral" and "unknown command" in reply["text"]
 
 
-async def test_digest_now_posts_escaped_blocks_within_limits(slack: HarnessFactory) -> None:
-    h = await slack()
+def _many_robot_papers() -> list[Paper]:
+    """24 long, matching papers: more than one Slack message holds."""
     words = (
         "grasp",
         "walker",
@@ -118,7 +118,7 @@ async def test_digest_now_posts_escaped_blocks_within_limits(slack: HarnessFacto
         "pouring",
         "stacking",
     )
-    many = [
+    return [
         Paper(
             id=f"2606.{n:05d}",
             arxiv_id=f"2606.{n:05d}",
@@ -129,6 +129,26 @@ async def test_digest_now_posts_escaped_blocks_within_limits(slack: HarnessFacto
         )
         for n in range(2, 26)
     ]
+
+
+async def test_a_channels_messages_are_paced_below_slacks_limit(slack: HarnessFactory) -> None:
+    h = await slack()
+    h.fake.per_channel_interval = PACE * 0.6  # Slack's limit, scaled like the harness's pace
+    h.paperboy.repository.upsert_papers(_many_robot_papers(), NOW)
+    await h.command("size 25")
+    await h.command("threads on")
+    await h.command("interests add diffusion policy robots")
+    await h.command("digest now")
+    await h.until(lambda: any("Posted a digest" in r["text"] for r in h.fake.responses))
+    posted = h.fake.history["C1"]
+    assert len(posted) >= 3  # a line in the channel, then the digest in several messages
+    assert h.fake.rate_limited == 0  # paced, never refused
+    assert len(h.fake.called("chat.postMessage")) == len(posted)
+
+
+async def test_digest_now_posts_escaped_blocks_within_limits(slack: HarnessFactory) -> None:
+    h = await slack()
+    many = _many_robot_papers()
     h.paperboy.repository.upsert_papers([HOSTILE, *many], NOW)
     await h.command("size 25")
     await h.command("interests add diffusion policy robots")

@@ -52,6 +52,7 @@ async def test_slash_command_over_socket_mode(tmp_path: Path) -> None:
                 await wait_until(lambda: fake.responses and fake.socket_acks)
             finally:
                 await handler.close_async()
+                await side.close()
         assert fake.called("apps.connections.open")[0].token == "xapp-socket"
         assert fake.socket_acks[0]["envelope_id"] == "env-1"
         assert "bandits" in fake.responses[0]["text"]
