@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 __all__ = ["ChannelPacer"]
 
@@ -30,11 +31,19 @@ class ChannelPacer:
         self._sleep = sleep
         self._next: dict[str, float] = {}  # channel -> the earliest moment of its next message
 
-    async def wait(self, channel: str) -> None:
+    @contextlib.asynccontextmanager
+    async def turn(self, channel: str) -> AsyncIterator[None]:
+        """Waits for the channel's next slot; the next one starts ``interval`` after this
+        message is answered (the platform counted it at the latest then), so a busy event
+        loop or a slow network can delay a message but never squeeze two together."""
         now = self._clock()
-        at = max(now, self._next.get(channel, now))
-        self._next[channel] = at + self._interval
-        if len(self._next) > 10_000:  # forget channels that have been quiet for a while
-            self._next = {k: v for k, v in self._next.items() if v > now}
+        at = self._next.get(channel, now)
         if at > now:
             await self._sleep(at - now)
+        try:
+            yield
+        finally:
+            done = self._clock()
+            self._next[channel] = done + self._interval
+            if len(self._next) > 10_000:  # forget channels that have been quiet for a while
+                self._next = {k: v for k, v in self._next.items() if v > done}

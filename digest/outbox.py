@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 from digest.compose import Digest
 from digest.errors import DeliveryRefused
-from digest.models import DigestItem, DigestRun, Platform, RunItem
+from digest.models import Channel, DigestItem, DigestRun, Paper, Platform, RunItem
 from digest.ports import Clock, Publisher, Repository
 
 __all__ = ["Outbox", "Outcome", "SendResult"]
@@ -127,17 +127,28 @@ class Outbox:
         """
         handled = 0
         in_flight: set[asyncio.Task[SendResult | None]] = set()
+        # Read once per fan-out: a morning's digests share most of their papers, and the
+        # channels of a batch of claims come in one query.
+        papers: dict[str, Paper] = {}
+        channels: dict[int, Channel] = {}
         while True:
             room = limit - len(in_flight)
             claimed = (
                 self._repository.claim_runs(
-                    self._owner, now=self._clock.now(), lease=self._lease, limit=room
+                    self._owner,
+                    now=self._clock.now(),
+                    lease=self._lease,
+                    limit=room,
                 )
                 if room > 0
                 else []
             )
+            unknown = [r.channel_id for r in claimed if r.channel_id not in channels]
+            channels.update(self._repository.get_channels(unknown) if unknown else {})
             for run in claimed:
-                in_flight.add(asyncio.create_task(self._send_claimed(run, publishers)))
+                in_flight.add(
+                    asyncio.create_task(self._send_claimed(run, publishers, papers, channels))
+                )
             if not in_flight:
                 return handled
             # Wake on a finished send, or after a moment to look for newly queued runs.
@@ -147,36 +158,61 @@ class Outbox:
             handled += len(done)
 
     async def _send_claimed(
-        self, run: DigestRun, publishers: Mapping[Platform, Publisher]
+        self,
+        run: DigestRun,
+        publishers: Mapping[Platform, Publisher],
+        papers: dict[str, Paper],
+        channels: dict[int, Channel],
     ) -> SendResult | None:
-        channel = self._repository.get_channel(run.channel_id)
-        publisher = publishers.get(channel.platform) if channel else None
+        if run.channel_id not in channels:
+            channels.update(self._repository.get_channels([run.channel_id]))
+        channel = channels.get(run.channel_id)
+        assert run.id is not None
+        if channel is None:  # removed since the digest was composed
+            self._repository.settle_run(run.id, status="failed", picked=0)
+            return self._report(run, "unknown", Outcome.REFUSED, reason="channel removed")
+        publisher = publishers.get(channel.platform)
         if publisher is None:
             # Another replica serves this platform: hand the run back for it.
-            assert run.id is not None
             self._repository.release_run(
-                run.id, self._owner, retry_at=self._clock.now() + self._lease
+                run.id,
+                self._owner,
+                retry_at=self._clock.now() + self._lease,
             )
             return None
         try:
-            return await self.send(run, publisher)
+            return await self.send(run, publisher, channel=channel, papers=papers)
         except Exception:  # send() settles or releases the run; keep the other channels going
             log.exception("sending a digest failed", extra={"run": run.id})
             return None
 
-    async def send(self, run: DigestRun, publisher: Publisher) -> SendResult:
-        """Sends a run this sender holds, and settles or releases it."""
+    async def send(
+        self,
+        run: DigestRun,
+        publisher: Publisher,
+        *,
+        channel: Channel | None = None,
+        papers: dict[str, Paper] | None = None,
+    ) -> SendResult:
+        """Sends a run this sender holds, and settles or releases it. ``papers`` is a cache
+        shared by the runs of one fan-out."""
         assert run.id is not None
-        channel = self._repository.get_channel(run.channel_id)
+        channel = channel or self._repository.get_channel(run.channel_id)
         if channel is None:  # the channel was removed since
             self._repository.settle_run(run.id, status="failed", picked=0)
             return self._report(run, "unknown", Outcome.REFUSED, reason="channel removed")
+        if channel.paused:
+            # Paused since the digest was composed: its papers wait for the channel's return.
+            self._repository.settle_run(run.id, status="failed", picked=0)
+            return self._report(run, str(channel.platform), Outcome.REFUSED, reason="paused")
         pending = {
             d.paper_key: d
             for d in self._repository.list_deliveries(channel.id, run_id=run.id)
             if d.status == "pending"
         }
-        papers = self._repository.get_papers([i.paper_key for i in run.items])
+        papers = {} if papers is None else papers
+        missing = [i.paper_key for i in run.items if i.paper_key not in papers]
+        papers.update(self._repository.get_papers(missing) if missing else {})
         items = tuple(
             DigestItem(paper=papers[i.paper_key], score=i.score, why=i.why, tldr=i.tldr)
             for i in run.items
@@ -211,7 +247,11 @@ class Outbox:
                         )
                     remaining = tuple(i for i in items if i.paper.key in pending)
                     if items and not remaining:
-                        self._repository.settle_run(run.id, status="sent", picked=len(run.items))
+                        self._repository.settle_run(
+                            run.id,
+                            status="sent",
+                            picked=len(run.items),
+                        )
                         return self._report(run, platform, Outcome.SENT)
                     digest = dataclasses.replace(digest, items=remaining)
                 message_ids = await publisher.publish(digest, delivery_tag=tag)
@@ -222,7 +262,7 @@ class Outbox:
             )
             current = self._repository.get_channel(channel.id) or channel
             self._repository.save_channel(
-                dataclasses.replace(current, paused=True, paused_reason=refused.reason)
+                dataclasses.replace(current, paused=True, paused_reason=refused.reason),
             )
             # Nothing arrived: the papers may go out once the channel is resumed.
             self._repository.settle_run(run.id, status="failed", picked=0)

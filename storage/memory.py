@@ -123,6 +123,9 @@ class MemoryRepository:
         self._channels[channel.id] = channel  # type: ignore[index]
         return channel
 
+    def get_channels(self, channel_ids: Sequence[int]) -> dict[int, Channel]:
+        return {i: c for i in channel_ids if (c := self.get_channel(i)) is not None}
+
     def get_channel(self, channel_id: int) -> Channel | None:
         return self._channels.get(channel_id)
 

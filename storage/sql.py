@@ -191,6 +191,13 @@ class SqlRepository:
             row = session.get(ChannelRow, channel_id)
             return channel_from_row(row) if row else None
 
+    def get_channels(self, channel_ids: Sequence[int]) -> dict[int, Channel]:
+        if not channel_ids:
+            return {}
+        query = select(ChannelRow).where(col(ChannelRow.id).in_(list(set(channel_ids))))
+        with self._session() as session:
+            return {row.id: channel_from_row(row) for row in session.exec(query)}  # type: ignore[misc]
+
     def save_channel(self, channel: Channel) -> Channel:
         with self._session() as session:
             row = session.get(ChannelRow, channel.id)
@@ -338,19 +345,22 @@ class SqlRepository:
     def settle_run(
         self, run_id: int, *, status: str, picked: int, message_id: str | None = None
     ) -> None:
-        with self._session() as session:
-            row = session.get(DigestRunRow, run_id)
-            if row is None:
+        runs, deliveries = DigestRunRow.__table__, DeliveryRow.__table__  # type: ignore[attr-defined]
+        # Core statements: this runs once per digest sent, in the hot path of a fan-out.
+        with self._engine.begin() as connection:
+            settled = connection.execute(
+                update(runs)
+                .where(runs.c.id == run_id)
+                .values(status=status, picked=picked, claimed_by=None, lease_until=None)
+            )
+            if not settled.rowcount:
                 raise KeyError(f"unknown run {run_id}")
-            row.status, row.picked = status, picked
-            row.claimed_by, row.lease_until = None, None
-            session.add(row)
             values: dict[str, object] = {"status": status}
             if message_id is not None:
                 values["message_id"] = message_id
-            session.execute(
-                update(DeliveryRow)
-                .where(col(DeliveryRow.run_id) == run_id, col(DeliveryRow.status) == "pending")
+            connection.execute(
+                update(deliveries)
+                .where(deliveries.c.run_id == run_id, deliveries.c.status == "pending")
                 .values(**values)
             )
 
@@ -372,8 +382,19 @@ class SqlRepository:
     def record_deliveries(
         self, channel_id: int, run_id: int | None, paper_keys: Sequence[str]
     ) -> list[Delivery]:
+        keys = list(dict.fromkeys(paper_keys))
+        try:  # the usual case, in one transaction: none of the papers went to the channel yet
+            with self._session() as session:
+                rows = [
+                    DeliveryRow(channel_id=channel_id, paper_key=k, run_id=run_id) for k in keys
+                ]
+                session.add_all(rows)
+                session.flush()
+                return [_delivery(row) for row in rows]
+        except IntegrityError:
+            pass
         created: list[Delivery] = []
-        for key in dict.fromkeys(paper_keys):
+        for key in keys:
             # One row per transaction: the unique (channel, paper) constraint decides, so two
             # replicas composing at once can never both record the same paper.
             try:
@@ -427,13 +448,33 @@ class SqlRepository:
             session.add(row)
 
     def list_deliveries(self, channel_id: int, *, run_id: int | None = None) -> list[Delivery]:
+        # Plain columns, no ORM objects: the outbox reads a run's deliveries per digest sent.
         query = (
-            select(DeliveryRow).where(DeliveryRow.channel_id == channel_id).order_by(DeliveryRow.id)
+            select(
+                DeliveryRow.id,
+                DeliveryRow.channel_id,
+                DeliveryRow.paper_key,
+                DeliveryRow.run_id,
+                DeliveryRow.status,
+                DeliveryRow.message_id,
+            )
+            .where(DeliveryRow.channel_id == channel_id)
+            .order_by(col(DeliveryRow.id))
         )
         if run_id is not None:
             query = query.where(DeliveryRow.run_id == run_id)
         with self._session() as session:
-            return [_delivery(row) for row in session.exec(query)]
+            return [
+                Delivery(
+                    id=row.id,
+                    channel_id=row.channel_id,
+                    paper_key=row.paper_key,
+                    run_id=row.run_id,
+                    status=row.status,
+                    message_id=row.message_id,
+                )
+                for row in session.exec(query)
+            ]
 
     # feedback, summaries, sources ---------------------------------------------------------
     def record_feedback(self, feedback: Feedback) -> None:

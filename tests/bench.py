@@ -24,6 +24,7 @@ from digest.models import Interest, InterestKind, Paper
 from digest.parsers import parse
 from digest.ranking.embedding import paper_text
 from digest.ranking.ranker import ChannelProfile, HybridRanker, select
+from tests.bench_fanout import bench_fanout
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("PAPERBOY_SHARED_DIR", ROOT.parent / "shared"))
@@ -199,6 +200,7 @@ def main() -> int:
     except ImportError as exc:
         print(f"embedding benchmark skipped: no model installed ({exc})")
     bench_summaries(real)
+    bench_fanout(real)
     bench_ranking(real)
     return 0
 

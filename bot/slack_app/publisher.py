@@ -37,9 +37,8 @@ PERMANENT_ERRORS = frozenset(
     }
 )
 ClientFor = Callable[[str], Awaitable[AsyncWebClient]]
-# chat.postMessage allows one message per second per channel (short bursts aside); a little
-# over a second keeps clear of it despite network jitter.
-SLACK_MESSAGE_INTERVAL = 1.05
+# chat.postMessage allows one message per second per channel (short bursts aside).
+SLACK_MESSAGE_INTERVAL = 1.0
 
 
 def make_client(
@@ -48,7 +47,11 @@ def make_client(
     """A Web API client that retries 429s after Retry-After, 5xx and dropped connections.
 
     Pass a shared ``session`` to reuse connections (without one, every call opens its own)."""
-    client = AsyncWebClient(token=token, base_url=base_url, session=session)
+    # slack_sdk formats a debug line with the whole request whenever its logger's own level
+    # is unset (0 <= DEBUG), even when nothing would print it: pin the level it inherits.
+    sdk_log = logging.getLogger("slack_sdk.web.async_client")
+    sdk_log.setLevel(sdk_log.getEffectiveLevel())
+    client = AsyncWebClient(token=token, base_url=base_url, session=session, logger=sdk_log)
     client.retry_handlers = [
         AsyncConnectionErrorRetryHandler(max_retry_count=2),
         AsyncRateLimitErrorRetryHandler(max_retry_count=3),
@@ -78,25 +81,25 @@ class SlackPublisher:
                 0, SlackMessage(text=f"{digest.title}: {count} papers in the thread", blocks=[])
             )
         for part, message in enumerate(messages):
-            await self._pacer.wait(f"{channel.workspace_id}/{channel.channel_id}")
             try:
-                response = await client.chat_postMessage(
-                    channel=channel.channel_id,
-                    text=message.text,
-                    blocks=message.blocks or None,
-                    thread_ts=thread_ts,
-                    unfurl_links=False,
-                    unfurl_media=False,
-                    # Tags the message so a restart can tell what already arrived.
-                    metadata={
-                        "event_type": "paperboy_digest",
-                        "event_payload": {
-                            "delivery": delivery_tag,
-                            "part": part,
-                            "papers": list(message.papers),
+                async with self._pacer.turn(f"{channel.workspace_id}/{channel.channel_id}"):
+                    response = await client.chat_postMessage(
+                        channel=channel.channel_id,
+                        text=message.text,
+                        blocks=message.blocks or None,
+                        thread_ts=thread_ts,
+                        unfurl_links=False,
+                        unfurl_media=False,
+                        # Tags the message so a restart can tell what already arrived.
+                        metadata={
+                            "event_type": "paperboy_digest",
+                            "event_payload": {
+                                "delivery": delivery_tag,
+                                "part": part,
+                                "papers": list(message.papers),
+                            },
                         },
-                    },
-                )
+                    )
             except SlackApiError as exc:
                 error = str(exc.response.get("error", "unknown_error"))
                 if error in PERMANENT_ERRORS:

@@ -7,7 +7,6 @@ characters are defused so a title cannot restyle the message.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -38,8 +37,8 @@ class _Limits:
     button_text: int = 75
     block_id: int = 255
     # Slack rejects messages far below its documented 40k; ~13k of combined text is the real
-    # ceiling, so stay well below it.
-    message_text: int = 11_000
+    # ceiling, so the blocks' text stays well below it with the fallback text added.
+    message_text: int = 9_000
     fallback_text: int = 3000
 
 
@@ -150,8 +149,15 @@ def _button(text: str, action_id: str, value: str, style: str | None = None) -> 
     return button
 
 
-def _size(blocks: list[Block]) -> int:
-    return len(json.dumps(blocks, ensure_ascii=False))
+def _text_size(blocks: list[Block]) -> int:
+    """The combined length of the blocks' texts (what Slack's ceiling counts)."""
+    total = 0
+    for block in blocks:
+        for part in (block.get("text"), *block.get("elements", ()), *block.get("fields", ())):
+            if isinstance(part, dict):
+                inner = part.get("text", "")
+                total += len(inner if isinstance(inner, str) else inner.get("text", ""))
+    return total
 
 
 def render_digest(digest: Digest, *, buttons: bool = True) -> list[SlackMessage]:
@@ -181,14 +187,17 @@ def render_digest(digest: Digest, *, buttons: bool = True) -> list[SlackMessage]
         return [SlackMessage(text=quiet, blocks=blocks)]
     messages: list[SlackMessage] = []
     current: list[Block] = [header]
+    size = _text_size(current)
     shown: list[DigestItem] = []
     for number, item in enumerate(digest.items, start=1):
         blocks = _paper_blocks(number, item, buttons=buttons)
+        added = _text_size(blocks)
         full = len(current) + len(blocks) + 1 > LIMITS.blocks
-        too_long = _size(current + blocks) > LIMITS.message_text
+        too_long = size + added > LIMITS.message_text
         if (full or too_long) and len(current) > 1:
             messages.append(_message(current, shown, digest))
-            current, shown = [], []
+            current, shown, size = [], [], 0
+        size += added
         current.extend(blocks)
         shown.append(item)
     current.append(footer)

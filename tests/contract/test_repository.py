@@ -189,6 +189,15 @@ def test_deliveries_are_unique_per_channel_and_paper(repository: Repository) -> 
     assert statuses == {"a": ("sent", "m-1"), "b": ("sent", "m-2"), "c": ("sent", "m-2")}
 
 
+def test_channels_are_read_many_at_once(repository: Repository) -> None:
+    first = repository.ensure_channel(Platform.SLACK, "T1", "C1")
+    second = repository.ensure_channel(Platform.DISCORD, "G1", "D1")
+    assert first.id is not None and second.id is not None
+    found = repository.get_channels([first.id, second.id, 999_999])
+    assert found == {first.id: first, second.id: second}
+    assert repository.get_channels([]) == {}
+
+
 def _queued_runs(repository: Repository, count: int) -> list[int]:
     channel = repository.ensure_channel(Platform.CONSOLE, "local", "c")
     assert channel.id is not None

@@ -7,6 +7,7 @@ Records every call so tests assert on what the real slack_sdk client sent.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -204,6 +205,27 @@ class FakeSlack:
             pusher.cancel()
         return ws
 
+    def stats(self) -> dict[str, int]:
+        """What the fake saw of digests: posts, 429s, and papers posted twice to a channel."""
+        duplicates = 0
+        for messages in self.history.values():
+            seen: set[str] = set()
+            for message in messages:
+                payload = (message.get("metadata") or {}).get("event_payload") or {}
+                for key in payload.get("papers") or []:
+                    duplicates += key in seen
+                    seen.add(key)
+        return {
+            "channels": len(self.history),
+            "posts": sum(len(m) for m in self.history.values()),
+            "most_posts_in_a_channel": max((len(m) for m in self.history.values()), default=0),
+            "rate_limited": self.rate_limited,
+            "duplicate_papers": duplicates,
+        }
+
+    async def _stats(self, request: web.Request) -> web.Response:
+        return web.json_response(self.stats())
+
     async def _respond(self, request: web.Request) -> web.Response:
         self.responses.append(await request.json())
         return web.Response(text="ok")
@@ -216,9 +238,27 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
     app.router.add_route("*", "/api/{method}", fake._api)
     app.router.add_post("/response/{name}", fake._respond)
     app.router.add_get("/socket", fake._socket)
+    app.router.add_get("/stats", fake._stats)
     runner, base_url = await serve(app)
     fake.base_url = f"{base_url}"
     try:
         yield fake
     finally:
         await runner.cleanup()
+
+
+async def _serve_forever(per_channel_interval: float) -> None:
+    async with fake_slack() as fake:
+        fake.per_channel_interval = per_channel_interval
+        print(fake.base_url, flush=True)
+        await asyncio.Event().wait()
+
+
+if __name__ == "__main__":  # a fake in a process of its own, for `make bench`
+    import argparse
+
+    parser = argparse.ArgumentParser(description="A local fake of the Slack Web API")
+    parser.add_argument("--per-channel-interval", type=float, default=1.0)
+    arguments = parser.parse_args()
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve_forever(arguments.per_channel_interval))

@@ -269,3 +269,18 @@ async def test_runs_for_a_platform_this_replica_does_not_serve_are_left_queued(
     discord = Outbox(repo, clock, owner="discord", lease=LEASE)
     assert await discord.drain({Platform.DISCORD: Publisher(record)}, limit=4) == 1
     assert len(record.messages) == 1
+
+
+async def test_a_channel_paused_after_composing_gets_nothing_and_keeps_its_papers(
+    repo: MemoryRepository, clock: FixedClock
+) -> None:
+    target = channel(repo)
+    assert target.id is not None
+    outbox = Outbox(repo, clock, owner="a", lease=LEASE)
+    outbox.enqueue(compose(repo, clock, target))
+    repo.save_channel(dataclasses.replace(target, paused=True, paused_reason="by a user"))
+    record = PlatformRecord()
+    assert await outbox.drain({Platform.SLACK: Publisher(record)}, limit=4) == 1
+    assert record.messages == []
+    resumed = repo.save_channel(dataclasses.replace(target, paused=False))
+    assert len(compose(repo, clock, resumed).items) == 2
