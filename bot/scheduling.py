@@ -160,7 +160,10 @@ class DigestScheduler:
             if self._last_ingest is None or now - self._last_ingest > self._ingest_every:
                 await self.ingest()  # fresh papers before a digest goes out
         started = time.perf_counter()
-        digest = self._app.digests.compose(channel, failed_sources=self._failed_sources)
+        # Ranking may wait for the model (a worker starting): keep the event loop answering.
+        digest = await asyncio.to_thread(
+            self._app.digests.compose, channel, failed_sources=self._failed_sources
+        )
         if self._metrics:
             self._metrics.ranking.observe(time.perf_counter() - started)
         if digest.is_empty and not channel.quiet_day_message:

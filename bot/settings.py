@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     # Ranking: "auto" uses the embedding model when installed (else lexical), "minilm"
     # requires it, "none" ranks lexically.
     embedder: str = Field(default="auto", pattern="^(auto|minilm|hashing|none)$")
+    # The model runs in a worker process that stops after this many idle seconds, so an idle
+    # bot stays small (the model is needed only to ingest and to rank); 0 keeps it loaded in
+    # the main process instead.
+    embedder_idle_seconds: float = Field(default=300.0, ge=0)
 
     # Delivery. How many channels one process sends to at the same time (each channel's
     # messages are paced to its platform's rate limit, so this can be high).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import time
@@ -102,7 +103,8 @@ class IngestService:
         started = time.perf_counter()
         try:
             result = await source.fetch(day)
-            counts = self.store(result)
+            # Storing and embedding are slow (the database, the model): off the event loop.
+            counts = await asyncio.to_thread(self.store, result)
         except SourceError as exc:
             if self._observe:
                 self._observe(source.name, time.perf_counter() - started, True)

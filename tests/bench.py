@@ -25,6 +25,7 @@ from digest.parsers import parse
 from digest.ranking.embedding import paper_text
 from digest.ranking.ranker import ChannelProfile, HybridRanker, select
 from tests.bench_fanout import bench_fanout
+from tests.bench_memory import bench_memory
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("PAPERBOY_SHARED_DIR", ROOT.parent / "shared"))
@@ -201,6 +202,7 @@ def main() -> int:
         print(f"embedding benchmark skipped: no model installed ({exc})")
     bench_summaries(real)
     bench_fanout(real)
+    bench_memory()
     bench_ranking(real)
     return 0
 

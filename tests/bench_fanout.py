@@ -31,7 +31,7 @@ from bot.slack_app.app import build_slack_app
 from digest.compose import Digest
 from digest.models import DigestItem, Paper, Platform
 
-__all__ = ["bench_fanout"]
+__all__ = ["ROOT", "bench_fanout", "start_fake_slack"]
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES = os.environ.get(
@@ -39,7 +39,8 @@ POSTGRES = os.environ.get(
 )
 
 
-async def _start_fake() -> tuple[asyncio.subprocess.Process, str]:
+async def start_fake_slack() -> tuple[asyncio.subprocess.Process, str]:
+    """The fake Slack in a process of its own, enforcing 1 message/s per channel."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -63,7 +64,7 @@ async def _fanout(
     database: str | None = None,
     paced: bool = True,
 ) -> None:
-    process, base_url = await _start_fake()
+    process, base_url = await start_fake_slack()
     try:
         with tempfile.TemporaryDirectory() as tmp:
             settings = Settings(

