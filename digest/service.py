@@ -237,7 +237,12 @@ class DigestService:
         delivered = self._repository.delivered_keys(channel.id)
         papers = [p for p in recent if p.key not in delivered]
         day = self.local_day(channel)
-        ranked = self._ranker.score_index(self._corpus(recent), self.profile(channel), today=day)
+        # Only the best few need scoring in full (explanations): enough for the selection to
+        # see four times the digest, after skipping papers the channel already had.
+        limit = max(4 * channel.digest_size, 20) + 5 + (len(recent) - len(papers))
+        ranked = self._ranker.score_index(
+            self._corpus(recent), self.profile(channel), today=day, limit=limit
+        )
         scored = [item for item in ranked if item.paper.key not in delivered]
         picked = select(scored, top=channel.digest_size, min_score=channel.min_score)
         if self._tldr_for is not None:  # the same summaries as /papers summary, cached

@@ -182,18 +182,30 @@ class CorpusIndex:
         return out
 
     def sentence_scores(self, query: Vector, rows: npt.NDArray[np.int64], top: int = 2) -> Scores:
-        """Mean of the ``top`` best sentence cosines of each paper in ``rows``."""
+        """Mean of the ``top`` best sentence cosines of each paper in ``rows`` (a paper
+        without sentences scores its whole-text cosine), in one matrix product."""
         assert self.sentence_vectors is not None and self.sentence_offsets is not None
-        result = np.zeros(len(rows))
-        for i, row in enumerate(rows):
-            start, end = self.sentence_offsets[row], self.sentence_offsets[row + 1]
-            if end <= start:
-                assert self.vectors is not None
-                result[i] = float(self.vectors[row] @ query)
-                continue
-            cosines = self.sentence_vectors[start:end] @ query
-            best = np.sort(cosines)[-top:]
-            result[i] = float(best.mean())
+        assert self.vectors is not None
+        rows = np.asarray(rows, dtype=np.int64)
+        starts, ends = self.sentence_offsets[rows], self.sentence_offsets[rows + 1]
+        sizes = ends - starts
+        result = (self.vectors[rows] @ query).astype(np.float64)
+        has = sizes > 0
+        if not has.any():
+            return result
+        # Every sentence of the wanted papers, grouped by paper (group g = the g-th row).
+        group = np.repeat(np.arange(len(rows)), sizes)
+        within = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        cosines = (self.sentence_vectors[np.repeat(starts, sizes) + within] @ query).astype(
+            np.float64
+        )
+        # Sorted by paper, best sentence first: each paper's first ``top`` entries are its best.
+        order = np.lexsort((-cosines, group))
+        rank = np.arange(len(order)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        best = rank < top
+        taken = np.bincount(group[order][best], minlength=len(rows))
+        total = np.bincount(group[order][best], weights=cosines[order][best], minlength=len(rows))
+        result[has] = total[has] / taken[has]
         return result
 
     def __len__(self) -> int:
@@ -251,9 +263,20 @@ class CorpusIndex:
         scores = self.weights[:, known] @ self.idf[known]
         return np.asarray(scores).ravel() / total
 
-    def terms_of(self, row: int) -> frozenset[str]:
-        """The stems of one paper (for explanations)."""
-        return self.memo(("terms", row), lambda: frozenset(tokenize(self.texts[row])))
+    def contains_all(self, stems: Sequence[str]) -> npt.NDArray[np.bool_]:
+        """Which papers contain every one of ``stems`` (read off the BM25 matrix)."""
+        key = ("stems", *stems)
+        if key not in self._cache:
+            found = np.ones(len(self.papers), dtype=bool)
+            for stem in stems:
+                column = self.vocabulary.get(stem)
+                has = np.zeros(len(self.papers), dtype=bool)
+                if column is not None:
+                    start, end = self.weights.indptr[column], self.weights.indptr[column + 1]
+                    has[self.weights.indices[start:end]] = True
+                found &= has
+            self._cache[key] = found
+        return self._cache[key]
 
     def tfidf_vector(self, text: str) -> sparse.csr_matrix:
         bag = Counter(t for t in tokenize(text) if t in self.vocabulary)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -56,7 +56,13 @@ class _InterestScores:
     label: str
     order: Scores  # z units: comparable across interests of one day
     relevance: Scores  # absolute, in [0, 1]
-    words: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (display word, stems) per query word
+    # Per query word (as displayed): which papers contain all its stems, for explanations.
+    words: tuple[tuple[str, npt.NDArray[np.bool_]], ...] = ()
+    # ``order`` where the paper is relevant at all, else -inf: what channels combine.
+    gated: Scores = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "gated", np.where(self.relevance > 0, self.order, -np.inf))
 
     @classmethod
     def absolute(cls, label: str, relevance: Scores) -> _InterestScores:
@@ -141,19 +147,7 @@ class HybridRanker:
             for interest in profile.interests
             if interest.kind != InterestKind.EXCLUSION
         ]
-        total = np.full(n, -np.inf)
-        relevance = np.zeros(n)
-        best = np.full(n, -1)
-        for position, (interest, result) in enumerate(per_interest):
-            if result is None:
-                continue
-            # A lighter interest counts for less: its scores shift down by up to one z unit.
-            shift = 1.0 - math.sqrt(max(interest.weight, 0.0) / max_weight)
-            weighted = np.where(result.relevance > 0, result.order - shift, -np.inf)
-            better = weighted > total
-            total = np.where(better, weighted, total)
-            best = np.where(better, position, best)
-            relevance = np.maximum(relevance, result.relevance)
+        total, relevance, best_of = self._combine(per_interest, max_weight, n)
         feedback = FeedbackModel.train(index, profile.liked, profile.disliked)
         resembles: npt.NDArray[np.int64] | None = None
         if feedback is not None:
@@ -171,17 +165,18 @@ class HybridRanker:
         )
         relevance = np.where(excluded, 0.0, relevance)
         order = np.where(relevance > 0, total, -np.inf)
-        rows = range(n)
+        rows = np.arange(n)
         if limit is not None and limit < n:
             rows = np.argpartition(-np.nan_to_num(order, neginf=-1e9), limit - 1)[:limit]
+        best = dict(zip(rows.tolist(), best_of(rows).tolist(), strict=True))
         items = []
-        for row in rows:
+        for row in rows.tolist():
             paper = index.papers[row]
             why = self._explain(
                 index,
                 row,
                 per_interest,
-                int(best[row]),
+                best[row],
                 feedback,
                 resembles,
                 bool(excluded[row]),
@@ -200,6 +195,31 @@ class HybridRanker:
             )
         items.sort(key=lambda item: (-item.score, -(item.relevance or 0.0), item.paper.key))
         return items
+
+    @staticmethod
+    def _combine(
+        per_interest: Sequence[tuple[Interest, _InterestScores | None]], max_weight: float, n: int
+    ) -> tuple[Scores, Scores, Callable[[npt.NDArray[np.int64]], npt.NDArray[np.int64]]]:
+        """A paper's score is its best interest's (weighted), with the best absolute
+        relevance; and a function naming, for given rows, which interest that was (only
+        the papers shown need it). Ties go to the interest listed first."""
+        scored = [(p, i, r) for p, (i, r) in enumerate(per_interest) if r is not None]
+        if not scored:
+            return np.full(n, -np.inf), np.zeros(n), lambda rows: np.full(len(rows), -1)
+        # A lighter interest counts for less: its scores shift down by up to one z unit.
+        shifts = [1.0 - math.sqrt(max(i.weight, 0.0) / max_weight) for _, i, _ in scored]
+        weighted = np.vstack(
+            [r.gated - shift for (_, _, r), shift in zip(scored, shifts, strict=True)]
+        )
+        total = weighted.max(axis=0)
+        relevance = np.vstack([r.relevance for _, _, r in scored]).max(axis=0)
+        positions = np.array([p for p, _, _ in scored], dtype=np.int64)
+
+        def best(rows: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+            winner = positions[np.argmax(weighted[:, rows], axis=0)]
+            return np.where(np.isfinite(total[rows]), winner, -1)
+
+        return total, relevance, best
 
     def _excluded(self, index: CorpusIndex, profile: ChannelProfile) -> npt.NDArray[np.bool_]:
         terms = [i.text.lower() for i in profile.interests if i.kind == InterestKind.EXCLUSION]
@@ -260,7 +280,11 @@ class HybridRanker:
                 similar = self._seed_scores(index, seed)
                 relevance = np.maximum(relevance, similar)
                 order = np.maximum(order, 3.0 * similar)
-        words = tuple((w, tuple(tokenize(w))) for w in _display_words(parsed.text, index.acronyms))
+        words = tuple(
+            (w, index.contains_all(stems))
+            for w in _display_words(parsed.text, index.acronyms)
+            if (stems := tuple(tokenize(w)))
+        )
         return _InterestScores(
             label=f"“{interest.text}”",
             order=np.where(mask, order, -np.inf),
@@ -292,8 +316,10 @@ class HybridRanker:
             top = _top(fused, self.prf_depth)
             refined = query + self.prf_weight * index.vectors[top].mean(axis=0)
             query = (refined / (np.linalg.norm(refined) or 1.0)).astype(np.float32)
-            fused = a * _z((index.vectors @ query).astype(np.float64)) + (1 - a) * _z(lexical)
-        semantic = (index.vectors @ query).astype(np.float64)
+            semantic = (index.vectors @ query).astype(np.float64)
+            fused = a * _z(semantic) + (1 - a) * _z(lexical)
+        else:
+            semantic = dense.copy()
         closest = dense.copy()  # the typed query's own similarity, for the absolute relevance
         if self.sentence_depth and index.sentence_vectors is not None:
             # The best candidates are re-scored by their two best-matching sentences: a paper
@@ -335,8 +361,7 @@ class HybridRanker:
         if best >= 0:
             result = per_interest[best][1]
             assert result is not None
-            present = index.terms_of(row)
-            matched = [word for word, stems in result.words if stems and set(stems) <= present]
+            matched = [word for word, contains in result.words if contains[row]]
             if matched:
                 parts.append(f"matches {result.label} ({', '.join(dict.fromkeys(matched))})")
             elif result.words:  # a topic interest matched by meaning, not by its words

@@ -179,3 +179,50 @@ def test_mined_acronyms_skip_leading_function_words() -> None:
     )
     assert mined["llms"] == ("large language models",)
     assert mined["moe"] == ("mixture-of-experts",)
+
+
+def test_several_interests_each_paper_scored_by_its_best_and_explained_by_it() -> None:
+    items = {i.paper.key: i for i in rank(query("RLHF"), query("graph neural networks"))}
+    alone = {i.paper.key: i for i in rank(query("graph neural networks"))}
+    assert items["a"].score > 0.3 and "RLHF" in items["a"].why
+    assert items["b"].score == alone["b"].score  # the best interest decides, not a sum
+    assert "graph" in items["b"].why
+    assert items["d"].score == 0 and items["d"].why == "no interest matched"
+    # A lighter interest counts for less.
+    light = Interest(kind=InterestKind.QUERY, text="RLHF", weight=0.25)
+    weighted = {i.paper.key: i.score for i in rank(light, query("graph neural networks"))}
+    assert weighted["a"] < items["a"].score and weighted["b"] == items["b"].score
+
+
+def test_limit_scores_only_the_best_in_full_and_keeps_their_order() -> None:
+    ranker = LexicalRanker()
+    profile = ChannelProfile(interests=(query("graph neural networks"),))
+    full = ranker.score(PAPERS, profile)
+    top = ranker.score_index(ranker.index(PAPERS), profile, limit=2)
+    assert [(i.paper.key, i.score, i.why) for i in top] == [
+        (i.paper.key, i.score, i.why) for i in full[:2]
+    ]
+
+
+def test_sentence_scores_are_the_mean_of_each_papers_two_best_sentences() -> None:
+    import numpy as np
+
+    from digest.ranking.index import CorpusIndex
+
+    def unit(*rows: list[float]) -> np.ndarray:
+        matrix = np.array(rows, dtype=np.float32)
+        return matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
+
+    vectors = unit([1, 0], [0, 1], [1, 1], [1, -1])
+    no_sentences = np.zeros((0, 2), dtype=np.float32)
+    sentences = [unit([1, 0], [0, 1], [1, 1]), unit([0, 1]), no_sentences, unit([1, 0], [1, 0.1])]
+    index = CorpusIndex(PAPERS, vectors=vectors, sentences=sentences)
+    query = unit([1, 0])[0]
+    scores = index.sentence_scores(query, np.array([3, 0, 1, 2]))
+    expected = [
+        (1.0 + float(unit([1, 0.1])[0] @ query)) / 2,  # two sentences: both count
+        (1.0 + float(unit([1, 1])[0] @ query)) / 2,  # three: the best two
+        0.0,  # one sentence: itself
+        float(vectors[2] @ query),  # none: the whole-text vector
+    ]
+    assert np.allclose(scores, expected)
