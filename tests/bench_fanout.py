@@ -127,8 +127,11 @@ async def _fanout(
     print(
         f"{label}: {handled} digests, {stats['posts']} messages (up to {most} per channel); "
         f"queued in {queued:.1f} s; sent in {elapsed:.1f} s vs ideal {ideal:.1f} s "
-        f"({elapsed / ideal if ideal else float('nan'):.2f}x); "
-        f"{stats['posts'] / elapsed:.0f} messages/s; 429s: {stats['rate_limited']}; "
+        f"({elapsed / ideal if ideal else float('nan'):.2f}x, target 1.2x: "
+        f"{'met' if ideal and elapsed <= 1.2 * ideal else 'NOT met'}); "
+        f"{stats['posts'] / elapsed:.0f} messages/s; each channel's messages "
+        f"{stats['channel_span_per_gap_median']:.2f} s apart (median); "
+        f"429s: {stats['rate_limited']}; "
         f"papers posted twice: {stats['duplicate_papers']}; unsettled deliveries: {unsettled}"
     )
 

@@ -50,6 +50,7 @@ class FakeSlack:
     per_channel_interval: float = 0.0
     rate_limited: int = 0
     _last_post: dict[str, float] = field(default_factory=dict)
+    _received: dict[str, list[float]] = field(default_factory=dict)  # post times per channel
     _ts: Any = field(default_factory=lambda: itertools.count(1))
 
     def fail(
@@ -96,6 +97,7 @@ class FakeSlack:
                 "thread_ts": params.get("thread_ts"),
             }
             self.history.setdefault(str(params.get("channel")), []).append(message)
+            self._received.setdefault(str(params.get("channel")), []).append(time.monotonic())
             return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": message}
         if method == "conversations.history":  # top-level messages, newest first
             messages = [
@@ -205,7 +207,7 @@ class FakeSlack:
             pusher.cancel()
         return ws
 
-    def stats(self) -> dict[str, int]:
+    def stats(self) -> dict[str, float]:
         """What the fake saw of digests: posts, 429s, and papers posted twice to a channel."""
         duplicates = 0
         for messages in self.history.values():
@@ -215,7 +217,15 @@ class FakeSlack:
                 for key in payload.get("papers") or []:
                     duplicates += key in seen
                     seen.add(key)
+        # How long each channel took from its first message to its last, per gap the rate
+        # limit imposes (1.0 = paced exactly at the limit).
+        spans = sorted(
+            (times[-1] - times[0]) / (len(times) - 1) / (self.per_channel_interval or 1.0)
+            for times in self._received.values()
+            if len(times) > 1
+        )
         return {
+            "channel_span_per_gap_median": round(spans[len(spans) // 2], 3) if spans else 0.0,
             "channels": len(self.history),
             "posts": sum(len(m) for m in self.history.values()),
             "most_posts_in_a_channel": max((len(m) for m in self.history.values()), default=0),
