@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 from digest.identifiers import normalise_title, parse_arxiv_id
@@ -20,7 +21,7 @@ from digest.models import (
     Workspace,
 )
 from digest.ports import Delivery, Feedback, StoredEmbedding, UpsertCounts
-from sqlalchemy import Engine, delete, func, or_, update
+from sqlalchemy import Engine, Row, delete, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -464,17 +465,7 @@ class SqlRepository:
         if run_id is not None:
             query = query.where(DeliveryRow.run_id == run_id)
         with self._session() as session:
-            return [
-                Delivery(
-                    id=row.id,
-                    channel_id=row.channel_id,
-                    paper_key=row.paper_key,
-                    run_id=row.run_id,
-                    status=row.status,
-                    message_id=row.message_id,
-                )
-                for row in session.exec(query)
-            ]
+            return [_delivery(row) for row in session.exec(query)]
 
     # feedback, summaries, sources ---------------------------------------------------------
     def record_feedback(self, feedback: Feedback) -> None:
@@ -601,7 +592,8 @@ def _run(row: DigestRunRow) -> DigestRun:
     )
 
 
-def _delivery(row: DeliveryRow) -> Delivery:
+def _delivery(row: DeliveryRow | Row[Any]) -> Delivery:
+    """From a delivery row, or a result row of its columns."""
     return Delivery(
         id=row.id,
         channel_id=row.channel_id,
