@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     replica_id: str = Field(default_factory=socket.gethostname, min_length=1, max_length=200)
     # How long a sender's claim on a digest lasts without renewal (it renews every third):
     # the time another replica waits before taking over from a dead one.
-    delivery_lease_seconds: float = Field(default=45.0, ge=1, le=3600)
+    delivery_lease_seconds: float = Field(default=40.0, ge=1, le=3600)
 
     # Defaults for new channels.
     default_timezone: str = "UTC"

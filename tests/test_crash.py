@@ -64,12 +64,11 @@ async def _prepare(database: str) -> None:
                 )
 
 
-def _env(database: str, api_url: str, port: int, replica: str, lease: float) -> dict[str, str]:
+def _env(database: str, api_url: str, port: int, replica: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERBOY_")}
     env.update(
         {
             "PAPERBOY_REPLICA_ID": replica,
-            "PAPERBOY_DELIVERY_LEASE_SECONDS": str(lease),
             "PAPERBOY_DATABASE_URL": database,
             "PAPERBOY_SLACK_BOT_TOKEN": "xoxb-crash",
             "PAPERBOY_SLACK_SIGNING_SECRET": SECRET,
@@ -86,7 +85,11 @@ def _env(database: str, api_url: str, port: int, replica: str, lease: float) -> 
 
 
 async def start_run(
-    database: str, api_url: str, cwd: Path, *, replica: str = "crash-test", lease: float = 45
+    database: str,
+    api_url: str,
+    cwd: Path,
+    *,
+    replica: str = "crash-test",
 ) -> asyncio.subprocess.Process:
     """`paperboy run` as its own process, Slack pointed at the fake.
 
@@ -98,7 +101,7 @@ async def start_run(
         "bot",
         "run",
         cwd=cwd,
-        env=_env(database, api_url, _free_port(), replica, lease),
+        env=_env(database, api_url, _free_port(), replica),
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
     )
