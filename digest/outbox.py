@@ -218,6 +218,11 @@ class Outbox:
             for i in run.items
             if i.paper_key in pending and i.paper_key in papers
         )
+        if run.items and not items:
+            # Nothing of it is left to send (another run took its papers): never post an
+            # empty digest in its place.
+            self._repository.settle_run(run.id, status="sent", picked=0)
+            return self._report(run, str(channel.platform), Outcome.SENT)
         digest = Digest(
             channel=channel,
             day=run.started_at.astimezone(ZoneInfo(channel.schedule.timezone)).date(),

@@ -284,3 +284,18 @@ async def test_a_channel_paused_after_composing_gets_nothing_and_keeps_its_paper
     assert record.messages == []
     resumed = repo.save_channel(dataclasses.replace(target, paused=False))
     assert len(compose(repo, clock, resumed).items) == 2
+
+
+async def test_a_run_whose_papers_went_with_another_run_posts_nothing(
+    repo: MemoryRepository, clock: FixedClock
+) -> None:
+    target = channel(repo)
+    outbox = Outbox(repo, clock, owner="a", lease=LEASE)
+    digest = compose(repo, clock, target)
+    first = outbox.enqueue(digest)
+    second = outbox.enqueue(digest)  # composed twice at once: the first run owns the papers
+    record = PlatformRecord()
+    assert await outbox.drain({Platform.SLACK: Publisher(record)}, limit=4) == 2
+    assert [tag for tag, _ in record.messages] == [f"run-{first.id}"]
+    stored = repo.get_run(second.id)  # type: ignore[arg-type]
+    assert stored is not None and (stored.status, stored.picked) == ("sent", 0)
