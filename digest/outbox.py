@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 from digest.compose import Digest
 from digest.errors import DeliveryRefused
 from digest.models import Channel, DigestItem, DigestRun, Paper, Platform, RunItem
-from digest.ports import Clock, Publisher, Repository
+from digest.ports import QUIET_DIGEST_ARRIVED, Clock, Publisher, Repository
 
 __all__ = ["Outbox", "Outcome", "SendResult"]
 
@@ -251,7 +251,8 @@ class Outbox:
                             },
                         )
                     remaining = tuple(i for i in items if i.paper.key in pending)
-                    if items and not remaining:
+                    quiet_day_arrived = not run.items and QUIET_DIGEST_ARRIVED in arrived
+                    if (items and not remaining) or quiet_day_arrived:
                         self._repository.settle_run(
                             run.id,
                             status="sent",

@@ -28,6 +28,7 @@ from digest.models import (
 from digest.ranking.ranker import ChannelProfile
 
 __all__ = [
+    "QUIET_DIGEST_ARRIVED",
     "ChannelRepository",
     "Clock",
     "Delivery",
@@ -71,8 +72,14 @@ class Publisher(Protocol):
     async def publish(self, digest: Digest, delivery_tag: str) -> list[str]: ...
 
     async def find_sent(self, digest: Digest, delivery_tag: str) -> set[str]:
-        """Keys of the digest's papers the platform already shows under this tag."""
+        """Keys of the digest's papers the platform already shows under this tag; for a
+        digest without papers (a quiet day), ``{QUIET_DIGEST_ARRIVED}`` once its message is
+        there."""
         ...
+
+
+# What ``find_sent`` reports for a quiet day's digest (no papers) whose message arrived.
+QUIET_DIGEST_ARRIVED = "*"
 
 
 class Clock(Protocol):

@@ -18,6 +18,7 @@ from bot.pacing import ChannelPacer
 from bot.slack_app.render import SlackMessage, render_digest
 from digest.compose import Digest
 from digest.errors import DeliveryRefused
+from digest.ports import QUIET_DIGEST_ARRIVED
 
 __all__ = ["PERMANENT_ERRORS", "SLACK_MESSAGE_INTERVAL", "SlackPublisher", "make_client"]
 
@@ -144,6 +145,8 @@ class SlackPublisher:
             if _tag(message) == delivery_tag:
                 payload = (message.get("metadata") or {}).get("event_payload") or {}
                 found.update(str(k) for k in payload.get("papers") or [])
+                if digest.is_empty:
+                    found.add(QUIET_DIGEST_ARRIVED)
         return found
 
 

@@ -9,8 +9,10 @@ from urllib.parse import parse_qs, urlparse
 
 from bot.commands import COMMANDS
 from bot.slack_app.render import LIMITS
+from digest.compose import Digest
 from digest.errors import DeliveryRefused
-from digest.models import Interest, InterestKind, Paper, Platform
+from digest.models import DigestItem, Interest, InterestKind, Paper, Platform
+from digest.ports import QUIET_DIGEST_ARRIVED
 from tests.slack.conftest import NOW, PACE, HarnessFactory, SlackHarness, sign
 
 HOSTILE = Paper(
@@ -456,3 +458,23 @@ async def test_thread_mode_posts_the_digest_in_a_thread(slack: HarnessFactory) -
     header, digest = h.fake.called("chat.postMessage")
     assert "papers in the thread" in header.params["text"] and "blocks" not in header.params
     assert digest.params["thread_ts"] == h.fake.history["C1"][0]["ts"]
+
+
+async def test_find_sent_reads_what_arrived_back_from_the_messages_metadata(
+    slack: HarnessFactory,
+) -> None:
+    h = await slack()
+    channel = h.paperboy.repository.ensure_channel(Platform.SLACK, "T1", "C1")
+    quiet = Digest(channel=channel, day=NOW.date(), items=(), scanned=12)
+    publisher = h.side.publisher
+    await publisher.publish(quiet, "run-7")
+    assert await publisher.find_sent(quiet, "run-7") == {QUIET_DIGEST_ARRIVED}
+    assert await publisher.find_sent(quiet, "run-8") == set()
+    digest = Digest(
+        channel=channel,
+        day=NOW.date(),
+        items=(DigestItem(paper=HOSTILE, score=0.9, why="matches"),),
+        scanned=1,
+    )
+    await publisher.publish(digest, "run-9")
+    assert await publisher.find_sent(digest, "run-9") == {HOSTILE.key}

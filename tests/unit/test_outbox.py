@@ -13,6 +13,7 @@ from digest.compose import Digest
 from digest.errors import DeliveryRefused
 from digest.models import Channel, Interest, InterestKind, Paper, Platform
 from digest.outbox import MAX_ATTEMPTS, Outbox, Outcome, SendResult
+from digest.ports import QUIET_DIGEST_ARRIVED
 from digest.service import DigestService
 from storage.memory import MemoryRepository
 
@@ -58,7 +59,10 @@ class Publisher:
         return [f"m{len(self.record.messages)}"]
 
     async def find_sent(self, digest: Digest, delivery_tag: str) -> set[str]:
-        return set(self.record.papers(delivery_tag))
+        found = set(self.record.papers(delivery_tag))
+        if digest.is_empty and any(tag == delivery_tag for tag, _ in self.record.messages):
+            found.add(QUIET_DIGEST_ARRIVED)
+        return found
 
 
 class Refusing(Publisher):
@@ -299,3 +303,18 @@ async def test_a_run_whose_papers_went_with_another_run_posts_nothing(
     assert [tag for tag, _ in record.messages] == [f"run-{first.id}"]
     stored = repo.get_run(second.id)  # type: ignore[arg-type]
     assert stored is not None and (stored.status, stored.picked) == ("sent", 0)
+
+
+async def test_a_quiet_days_message_that_arrived_before_a_crash_is_not_repeated(
+    repo: MemoryRepository, clock: FixedClock
+) -> None:
+    target = channel(repo)
+    quiet = dataclasses.replace(compose(repo, clock, target), items=())  # nothing matched
+    record = PlatformRecord()
+    outbox = Outbox(repo, clock, owner="a", lease=LEASE)
+    crashing = Publisher(record, crash_after_post=True)
+    assert (await outbox.deliver(quiet, crashing)).outcome is Outcome.RETRY
+    clock.advance(timedelta(minutes=10))
+    working = Publisher(record)
+    assert await outbox.drain({Platform.SLACK: working}, limit=4) == 1
+    assert working.published == [] and len(record.messages) == 1
