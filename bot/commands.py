@@ -13,7 +13,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from digest.errors import UsageError
 from digest.models import WEEKDAYS
 
-__all__ = ["COMMANDS", "MAX_COMMAND_LENGTH", "Command", "CommandSpec", "parse_command", "usage_of"]
+__all__ = [
+    "BOOSTS",
+    "COMMANDS",
+    "MAX_COMMAND_LENGTH",
+    "Command",
+    "CommandSpec",
+    "parse_command",
+    "usage_of",
+]
 
 MAX_COMMAND_LENGTH = 1000
 
@@ -81,6 +89,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
         name="threads",
         usage="threads <on|off>",
         summary="Post each digest in a new thread instead of the channel",
+        changes_settings=True,
+    ),
+    CommandSpec(
+        name="boost",
+        usage="boost <upvotes|recency|code> <on|off>",
+        summary="Rank higher papers with many HF upvotes, new papers, or papers with code",
         changes_settings=True,
     ),
     CommandSpec(
@@ -269,6 +283,16 @@ def _threads(name: str, rest: str) -> Command:
     return Command(name=name, argument=rest.lower())
 
 
+BOOSTS = ("upvotes", "recency", "code")
+
+
+def _boost(name: str, rest: str) -> Command:
+    words = rest.lower().split()
+    if len(words) != 2 or words[0] not in BOOSTS or words[1] not in ("on", "off"):
+        raise _fail(name, f"name a boost ({', '.join(BOOSTS)}) and say on or off")
+    return Command(name=name, argument=words[0], options={"state": words[1]})
+
+
 def _size(name: str, rest: str) -> Command:
     if not rest.isdigit() or not 1 <= int(rest) <= 25:
         raise _fail(name, "give a number from 1 to 25")
@@ -284,6 +308,7 @@ _PARSERS = {
     "schedule": _schedule,
     "size": _size,
     "threads": _threads,
+    "boost": _boost,
     "search": _needs_text,
     "summary": _needs_text,
 }

@@ -8,7 +8,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.commands import COMMANDS, Command, parse_command
+from bot.commands import BOOSTS, COMMANDS, Command, parse_command
 from digest.compose import Reply
 from digest.errors import PaperboyError, SourceError, UsageError
 from digest.models import Channel, Interest, InterestKind, Paper, Platform, Schedule
@@ -207,6 +207,17 @@ class Handlers:
         where = "in a new thread each day" if mode == "thread" else "in the channel"
         return Reply(text=f"Digests now go {where}.", ephemeral=False)
 
+    async def _boost(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
+        on = command.options["state"] == "on"
+        self._repository.save_channel(
+            dataclasses.replace(channel, **{f"boost_{command.argument}": on})
+        )
+        what = _BOOST_LABELS[command.argument]
+        return Reply(
+            text=f"{what.capitalize()} {'now rank' if on else 'no longer rank'} higher here.",
+            ephemeral=False,
+        )
+
     async def _pause(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
         self._repository.save_channel(
             dataclasses.replace(channel, paused=True, paused_reason=f"paused by {ctx.user_id}")
@@ -229,6 +240,11 @@ class Handlers:
             f"Quiet days: {'say so' if channel.quiet_day_message else 'post nothing'}",
             "Digests go: "
             + ("in a new thread" if channel.delivery_mode == "thread" else "in the channel"),
+            "Boosts: "
+            + (
+                ", ".join(_BOOST_LABELS[b] for b in BOOSTS if getattr(channel, f"boost_{b}"))
+                or "none"
+            ),
             f"Status: {f'paused ({channel.paused_reason})' if channel.paused else 'active'}",
             f"Interests: {len(self._repository.list_interests(channel.id))}",
         )
@@ -330,6 +346,13 @@ def summary_reply(summary: Summary, paper: Paper, *, ephemeral: bool = True) -> 
         ephemeral=ephemeral,
         share_key=paper.key,
     )
+
+
+_BOOST_LABELS = {
+    "upvotes": "papers with many HF upvotes",
+    "recency": "the newest papers",
+    "code": "papers with code",
+}
 
 
 def _quiet(scanned: int, channel: Channel) -> str:

@@ -158,6 +158,10 @@ class Channel:
     # "channel": digests post in the channel; "thread": each digest opens a new thread.
     # (Discord forum channels always get a new post.)
     delivery_mode: str = "channel"
+    # Ranking boosts a channel can switch off: HF upvotes, recency, code available.
+    boost_upvotes: bool = True
+    boost_recency: bool = True
+    boost_code: bool = True
     id: int | None = None
 
     @property

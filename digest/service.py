@@ -27,7 +27,7 @@ from digest.ports import (
 )
 from digest.ranking.embedding import Embedder, paper_text
 from digest.ranking.index import CorpusIndex, embed_sentences
-from digest.ranking.ranker import ChannelProfile, HybridRanker, LexicalRanker, select
+from digest.ranking.ranker import ChannelProfile, HybridRanker, LexicalRanker, Priors, select
 
 __all__ = [
     "DigestService",
@@ -212,7 +212,12 @@ class DigestService:
         )
         seed_ids = [i.text for i in interests if i.kind == InterestKind.SEED]
         seeds = {s: p for s in seed_ids if (p := self._repository.get_paper(s))}
-        return ChannelProfile(interests=interests, liked=liked, disliked=disliked, seeds=seeds)
+        priors = Priors(
+            upvotes=channel.boost_upvotes, recency=channel.boost_recency, code=channel.boost_code
+        )
+        return ChannelProfile(
+            interests=interests, liked=liked, disliked=disliked, seeds=seeds, priors=priors
+        )
 
     def recent(self, since: datetime | None = None) -> list[Paper]:
         return self._repository.list_papers(since=since or self._clock.now() - self._window)

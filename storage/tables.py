@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import true as sa_true
 from sqlmodel import Field, SQLModel
 
 __all__ = [
@@ -91,6 +92,9 @@ class ChannelRow(SQLModel, table=True):
     paused_reason: str | None = Field(default=None, sa_column=Column(Text))
     quiet_day_message: bool = True
     delivery_mode: str = Field(default="channel", max_length=16)
+    boost_upvotes: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
+    boost_recency: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
+    boost_code: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
 
 
 class InterestRow(SQLModel, table=True):

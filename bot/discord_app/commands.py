@@ -13,7 +13,7 @@ from zoneinfo import available_timezones
 import discord
 from discord import app_commands
 
-from bot.commands import parse_command
+from bot.commands import BOOSTS, parse_command
 from bot.discord_app.render import render_reply
 from digest.compose import Reply
 from digest.errors import UsageError
@@ -36,6 +36,7 @@ COMMAND_PATHS = (
     "schedule",
     "size",
     "threads",
+    "boost",
     "pause",
     "resume",
     "settings",
@@ -55,6 +56,7 @@ _PUBLIC = {
     "schedule",
     "size",
     "threads",
+    "boost",
     "pause",
     "resume",
     "digest now",
@@ -203,6 +205,21 @@ def build_papers_group(client: PaperboyDiscord) -> app_commands.Group:
     )
     async def threads(interaction: discord.Interaction, mode: app_commands.Choice[str]) -> None:
         await _run(client, interaction, f"threads {mode.value}")
+
+    @papers.command(name="boost", description="Rank upvoted, new or with-code papers higher")
+    @app_commands.choices(
+        boost=[app_commands.Choice(name=b, value=b) for b in BOOSTS],
+        mode=[
+            app_commands.Choice(name="on", value="on"),
+            app_commands.Choice(name="off", value="off"),
+        ],
+    )
+    async def boost(
+        interaction: discord.Interaction,
+        boost: app_commands.Choice[str],
+        mode: app_commands.Choice[str],
+    ) -> None:
+        await _run(client, interaction, f"boost {boost.value} {mode.value}")
 
     @papers.command(name="pause", description="Stop posting digests here")
     async def pause(interaction: discord.Interaction) -> None:

@@ -38,11 +38,17 @@ def build_settings_view(
         ("paused", "Pause digests in this channel"),
         ("quiet", "On quiet days, say so instead of posting nothing"),
         ("thread", "Post each digest in a new thread"),
+        ("boost_upvotes", "Rank papers with many HF upvotes higher"),
+        ("boost_recency", "Rank the newest papers higher"),
+        ("boost_code", "Rank papers with code higher"),
     ]
     current = {
         "paused": channel.paused,
         "quiet": channel.quiet_day_message,
         "thread": channel.delivery_mode == "thread",
+        "boost_upvotes": channel.boost_upvotes,
+        "boost_recency": channel.boost_recency,
+        "boost_code": channel.boost_code,
     }
     initial_flags = [_option(v, t) for v, t in flags if current[v]]
     blocks: list[dict[str, Any]] = [
@@ -195,6 +201,9 @@ def read_submission(
         else None,
         quiet_day_message="quiet" in flags,
         delivery_mode="thread" if "thread" in flags else "channel",
+        boost_upvotes="boost_upvotes" in flags,
+        boost_recency="boost_recency" in flags,
+        boost_code="boost_code" in flags,
     )
     return SettingsChange(channel=changed, restrict_settings=restrict), {}
 

@@ -130,6 +130,10 @@ def test_channels_are_created_once_and_saved(repository: Repository) -> None:
         paused=True,
         paused_reason="not_in_channel",
         schedule=Schedule(time="07:30", days=("mon",), timezone="Asia/Tokyo"),
+        quiet_day_message=False,
+        delivery_mode="thread",
+        boost_upvotes=False,
+        boost_code=False,
     )
     repository.save_channel(changed)
     assert repository.get_channel(channel.id) == changed

@@ -307,6 +307,9 @@ async def test_settings_modal_opens_validates_and_saves(slack: HarnessFactory) -
         "flags",
         "restrict",
     }
+    flags = next(b for b in view["blocks"] if b["block_id"] == "flags")["element"]
+    ticked = {o["value"] for o in flags["initial_options"]}
+    assert ticked == {"quiet", "boost_upvotes", "boost_recency", "boost_code"}  # the defaults
 
     def submission(timezone: str, size: str) -> dict[str, Any]:
         values = {
@@ -323,7 +326,11 @@ async def test_settings_modal_opens_validates_and_saves(slack: HarnessFactory) -
             "flags": {
                 "value": {
                     "type": "checkboxes",
-                    "selected_options": [{"value": "quiet"}, {"value": "thread"}],
+                    "selected_options": [
+                        {"value": "quiet"},
+                        {"value": "thread"},
+                        {"value": "boost_recency"},
+                    ],
                 }
             },
             "restrict": {
@@ -356,6 +363,8 @@ async def test_settings_modal_opens_validates_and_saves(slack: HarnessFactory) -
     )
     assert (after.digest_size, after.min_score, after.quiet_day_message) == (4, 0.4, True)
     assert after.delivery_mode == "thread"
+    boosts = (after.boost_upvotes, after.boost_recency, after.boost_code)
+    assert boosts == (False, True, False)  # unticked boosts are switched off
     assert h.paperboy.repository.ensure_workspace(Platform.SLACK, "T1").restrict_settings
 
 

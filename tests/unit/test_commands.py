@@ -117,6 +117,8 @@ async def test_interest_lifecycle(
         ("category not a category", "not an arXiv category"),
         ("follow", "name the author"),
         ("pause now please", "takes no argument"),
+        ("boost stars on", "name a boost (upvotes, recency, code)"),
+        ("boost code maybe", "say on or off"),
         ("x" * 2000, "too long"),
     ],
 )
@@ -220,6 +222,7 @@ def test_every_command_parses_its_own_example() -> None:
         "schedule": "schedule 09:00",
         "size": "size 5",
         "threads": "threads on",
+        "boost": "boost code off",
         "search": "search rl",
         "summary": "summary 2401.00001",
     }
@@ -239,3 +242,41 @@ def test_no_text_crashes_the_grammar(text: str) -> None:
 
 def test_interest_kinds_are_stable() -> None:
     assert {k.value for k in InterestKind} == {"query", "author", "category", "seed", "exclusion"}
+
+
+async def test_boosts_are_switched_per_channel_and_change_the_ranking(
+    env: tuple[Handlers, MemoryRepository, CommandContext, Publisher],
+) -> None:
+    handlers, repo, ctx, _ = env
+    repo.upsert_papers(
+        [
+            Paper(
+                id="2401.00003",
+                arxiv_id="2401.00003",
+                title="Diffusion Policy with Code",
+                abstract="We learn a diffusion policy from 50 demonstrations.",
+                code_url="https://github.com/example/dp",
+            )
+        ],
+        NOW,
+    )
+    await handlers.handle("interests add diffusion policy", ctx)
+
+    async def scores() -> dict[str, float]:
+        preview = await handlers.handle("preview", ctx)
+        assert preview.digest is not None
+        return {i.paper.id: i.score for i in preview.digest.items}
+
+    with_code = await scores()
+    assert with_code["2401.00003"] > with_code["2401.00001"]  # the code boost at work
+    reply = await handlers.handle("boost code off", ctx)
+    assert reply.text == "Papers with code no longer rank higher here." and not reply.ephemeral
+    channel = repo.ensure_channel(Platform.SLACK, "T1", "C1")
+    assert not channel.boost_code and channel.boost_upvotes and channel.boost_recency
+    without = await scores()
+    assert without["2401.00003"] == pytest.approx(without["2401.00001"])
+    settings_reply = await handlers.handle("settings", ctx)
+    assert "Boosts: papers with many HF upvotes, the newest papers" in settings_reply.lines
+    await handlers.handle("boost upvotes off", ctx)
+    await handlers.handle("boost recency off", ctx)
+    assert "Boosts: none" in (await handlers.handle("settings", ctx)).lines
