@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import math
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -32,13 +33,15 @@ from zoneinfo import ZoneInfo
 from digest.compose import Digest
 from digest.errors import DeliveryRefused
 from digest.models import Channel, DigestItem, DigestRun, Paper, Platform, RunItem
-from digest.ports import QUIET_DIGEST_ARRIVED, Clock, Publisher, Repository
+from digest.ports import QUIET_DIGEST_ARRIVED, Clock, Delivery, Publisher, Repository, Settlement
 
 __all__ = ["Outbox", "Outcome", "SendResult"]
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+_CLAIM_EVERY = 0.25  # seconds between claims while sends are in flight
+_SETTLE_EVERY = 0.2  # seconds between batches of settlements
 
 
 class Outcome(StrEnum):
@@ -128,32 +131,41 @@ class Outbox:
         handled = 0
         in_flight: set[asyncio.Task[SendResult | None]] = set()
         # Read once per fan-out: a morning's digests share most of their papers, and the
-        # channels of a batch of claims come in one query.
+        # channels and pending papers of a batch of claims come in one query each.
         papers: dict[str, Paper] = {}
         channels: dict[int, Channel] = {}
+        # Sent runs are settled in batches: until then their lease keeps them ours, and a
+        # crash in between only means the next sender asks the platform, finds them
+        # arrived, and settles them itself.
+        settled: list[Settlement] = []
+        last_claim = last_flush = -math.inf
+        loop = asyncio.get_running_loop()
         while True:
             room = limit - len(in_flight)
-            claimed = (
-                self._repository.claim_runs(
-                    self._owner,
-                    now=self._clock.now(),
-                    lease=self._lease,
-                    limit=room,
+            claimed: list[DigestRun] = []
+            if room > 0 and (not in_flight or loop.time() - last_claim >= _CLAIM_EVERY):
+                last_claim = loop.time()
+                claimed = self._repository.claim_runs(
+                    self._owner, now=self._clock.now(), lease=self._lease, limit=room
                 )
-                if room > 0
-                else []
-            )
-            unknown = [r.channel_id for r in claimed if r.channel_id not in channels]
-            channels.update(self._repository.get_channels(unknown) if unknown else {})
-            for run in claimed:
-                in_flight.add(
-                    asyncio.create_task(self._send_claimed(run, publishers, papers, channels))
-                )
+            if claimed:
+                unknown = list({r.channel_id for r in claimed} - channels.keys())
+                channels.update(self._repository.get_channels(unknown) if unknown else {})
+                pending = self._repository.pending_keys([r.id for r in claimed if r.id])
+                for run in claimed:
+                    task = self._send_claimed(
+                        run, publishers, papers, channels, pending.get(run.id or 0, set()), settled
+                    )
+                    in_flight.add(asyncio.create_task(task))
+            if settled and (not in_flight or loop.time() - last_flush >= _SETTLE_EVERY):
+                last_flush = loop.time()
+                self._repository.settle_runs(settled)
+                settled.clear()
             if not in_flight:
                 return handled
             # Wake on a finished send, or after a moment to look for newly queued runs.
             done, in_flight = await asyncio.wait(
-                in_flight, timeout=1.0, return_when=asyncio.FIRST_COMPLETED
+                in_flight, timeout=_SETTLE_EVERY, return_when=asyncio.FIRST_COMPLETED
             )
             handled += len(done)
 
@@ -163,6 +175,8 @@ class Outbox:
         publishers: Mapping[Platform, Publisher],
         papers: dict[str, Paper],
         channels: dict[int, Channel],
+        pending: set[str],
+        settled: list[Settlement],
     ) -> SendResult | None:
         if run.channel_id not in channels:
             channels.update(self._repository.get_channels([run.channel_id]))
@@ -181,7 +195,14 @@ class Outbox:
             )
             return None
         try:
-            return await self.send(run, publisher, channel=channel, papers=papers)
+            return await self.send(
+                run,
+                publisher,
+                channel=channel,
+                papers=papers,
+                pending=pending,
+                settle_later=settled.append,
+            )
         except Exception:  # send() settles or releases the run; keep the other channels going
             log.exception("sending a digest failed", extra={"run": run.id})
             return None
@@ -193,9 +214,13 @@ class Outbox:
         *,
         channel: Channel | None = None,
         papers: dict[str, Paper] | None = None,
+        pending: set[str] | None = None,
+        settle_later: Callable[[Settlement], None] | None = None,
     ) -> SendResult:
-        """Sends a run this sender holds, and settles or releases it. ``papers`` is a cache
-        shared by the runs of one fan-out."""
+        """Sends a run this sender holds, and settles or releases it.
+
+        A fan-out passes what it read for many runs at once: ``papers`` (a cache), the run's
+        ``pending`` papers, and ``settle_later`` to settle sent runs in batches."""
         assert run.id is not None
         channel = channel or self._repository.get_channel(run.channel_id)
         if channel is None:  # the channel was removed since
@@ -205,11 +230,14 @@ class Outbox:
             # Paused since the digest was composed: its papers wait for the channel's return.
             self._repository.settle_run(run.id, status="failed", picked=0)
             return self._report(run, str(channel.platform), Outcome.REFUSED, reason="paused")
-        pending = {
-            d.paper_key: d
-            for d in self._repository.list_deliveries(channel.id, run_id=run.id)
-            if d.status == "pending"
-        }
+        deliveries: dict[str, Delivery] = {}
+        if pending is None or run.attempts > 1:  # a retry reconciles delivery by delivery
+            deliveries = {
+                d.paper_key: d
+                for d in self._repository.list_deliveries(channel.id, run_id=run.id)
+                if d.status == "pending"
+            }
+            pending = set(deliveries)
         papers = {} if papers is None else papers
         missing = [i.paper_key for i in run.items if i.paper_key not in papers]
         papers.update(self._repository.get_papers(missing) if missing else {})
@@ -237,10 +265,11 @@ class Outbox:
             async with self._renewing(run.id):
                 if run.attempts > 1:  # an earlier claim may have sent part of it: ask, don't guess
                     arrived = await publisher.find_sent(digest, tag)
-                    for key in arrived & pending.keys():
-                        delivery = pending.pop(key)
-                        assert delivery.id is not None
-                        self._repository.mark_delivery(delivery.id, status="sent")
+                    for key in arrived & pending:
+                        pending.discard(key)
+                        delivery_id = deliveries[key].id
+                        assert delivery_id is not None
+                        self._repository.mark_delivery(delivery_id, status="sent")
                     if arrived:
                         log.info(
                             "reconciled an interrupted digest",
@@ -290,12 +319,13 @@ class Outbox:
                 extra={"channel": channel.address, "run": run.id, "error": repr(exc)},
             )
             return self._report(run, platform, Outcome.RETRY, reason=type(exc).__name__)
-        self._repository.settle_run(
-            run.id,
-            status="sent",
-            picked=len(run.items),
-            message_id=message_ids[0] if message_ids else None,
+        settlement = Settlement(
+            run.id, "sent", len(run.items), message_ids[0] if message_ids else None
         )
+        if settle_later is not None:
+            settle_later(settlement)
+        else:
+            self._repository.settle_runs([settlement])
         return self._report(run, platform, Outcome.SENT, sent=len(digest.items))
 
     def _report(

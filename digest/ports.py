@@ -43,6 +43,7 @@ __all__ = [
     "Publisher",
     "Ranker",
     "Repository",
+    "Settlement",
     "SourceStateRepository",
     "StoredEmbedding",
     "SummaryCache",
@@ -134,6 +135,16 @@ class Delivery:
     status: str = "pending"  # pending -> sent | failed
     message_id: str | None = None
     id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """How a run ended: ``sent`` (with the platform's first message id) or ``failed``."""
+
+    run_id: int
+    status: str
+    picked: int
+    message_id: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -228,6 +239,14 @@ class DeliveryRepository(Protocol):
         self, run_id: int, *, status: str, picked: int, message_id: str | None = None
     ) -> None:
         """Ends a run as sent or failed; its pending deliveries take that status."""
+        ...
+
+    def settle_runs(self, settlements: Sequence[Settlement]) -> None:
+        """``settle_run`` for many runs, in one transaction."""
+        ...
+
+    def pending_keys(self, run_ids: Sequence[int]) -> dict[int, set[str]]:
+        """Per run, the papers whose delivery is still pending (runs with none are left out)."""
         ...
 
     def last_run(self, channel_id: int) -> DigestRun | None: ...

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import numpy as np
 from digest.identifiers import normalise_title, parse_arxiv_id
 from digest.models import Channel, DigestRun, Interest, Paper, Platform, SourceHealth, Workspace
-from digest.ports import Delivery, Feedback, StoredEmbedding, UpsertCounts
+from digest.ports import Delivery, Feedback, Settlement, StoredEmbedding, UpsertCounts
 
 from storage.upsert import plan_upsert
 
@@ -218,6 +218,20 @@ class MemoryRepository:
                 self._deliveries[delivery.id] = dataclasses.replace(  # type: ignore[index]
                     delivery, status=status, message_id=message_id or delivery.message_id
                 )
+
+    def settle_runs(self, settlements: Sequence[Settlement]) -> None:
+        for one in settlements:
+            self.settle_run(
+                one.run_id, status=one.status, picked=one.picked, message_id=one.message_id
+            )
+
+    def pending_keys(self, run_ids: Sequence[int]) -> dict[int, set[str]]:
+        wanted = set(run_ids)
+        found: dict[int, set[str]] = {}
+        for delivery in self._deliveries.values():
+            if delivery.run_id in wanted and delivery.status == "pending":
+                found.setdefault(delivery.run_id, set()).add(delivery.paper_key)  # type: ignore[arg-type]
+        return found
 
     def get_run(self, run_id: int) -> DigestRun | None:
         return self._runs.get(run_id)

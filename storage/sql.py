@@ -20,8 +20,8 @@ from digest.models import (
     SourceHealth,
     Workspace,
 )
-from digest.ports import Delivery, Feedback, StoredEmbedding, UpsertCounts
-from sqlalchemy import Engine, Row, delete, func, or_, update
+from digest.ports import Delivery, Feedback, Settlement, StoredEmbedding, UpsertCounts
+from sqlalchemy import Engine, Row, bindparam, delete, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -346,24 +346,58 @@ class SqlRepository:
     def settle_run(
         self, run_id: int, *, status: str, picked: int, message_id: str | None = None
     ) -> None:
+        self.settle_runs([Settlement(run_id, status, picked, message_id)])
+
+    def settle_runs(self, settlements: Sequence[Settlement]) -> None:
+        if not settlements:
+            return
         runs, deliveries = DigestRunRow.__table__, DeliveryRow.__table__  # type: ignore[attr-defined]
-        # Core statements: this runs once per digest sent, in the hot path of a fan-out.
+        settle = (
+            update(runs)
+            .where(runs.c.id == bindparam("run"))
+            .values(status=bindparam("status"), picked=bindparam("picked"))
+            .values(claimed_by=None, lease_until=None)
+        )
+        deliver = (
+            update(deliveries)
+            .where(deliveries.c.run_id == bindparam("run"), deliveries.c.status == "pending")
+            .values(
+                status=bindparam("status"),
+                message_id=func.coalesce(bindparam("message"), deliveries.c.message_id),
+            )
+        )
+        rows = [
+            {"run": o.run_id, "status": o.status, "picked": o.picked, "message": o.message_id}
+            for o in settlements
+        ]
+        # Two statements for the whole batch (executemany), in one transaction: a fan-out
+        # settles its digests in batches.
         with self._engine.begin() as connection:
-            settled = connection.execute(
-                update(runs)
-                .where(runs.c.id == run_id)
-                .values(status=status, picked=picked, claimed_by=None, lease_until=None)
-            )
-            if not settled.rowcount:
-                raise KeyError(f"unknown run {run_id}")
-            values: dict[str, object] = {"status": status}
-            if message_id is not None:
-                values["message_id"] = message_id
-            connection.execute(
-                update(deliveries)
-                .where(deliveries.c.run_id == run_id, deliveries.c.status == "pending")
-                .values(**values)
-            )
+            settled = connection.execute(settle, rows)
+            counted = connection.dialect.supports_sane_multi_rowcount or len(rows) == 1
+            if counted and settled.rowcount != len(rows):
+                known = {
+                    r
+                    for (r,) in connection.execute(
+                        select(runs.c.id).where(runs.c.id.in_([o.run_id for o in settlements]))
+                    )
+                }
+                missing = sorted({o.run_id for o in settlements} - known)
+                raise KeyError(f"unknown runs {missing}")
+            connection.execute(deliver, rows)
+
+    def pending_keys(self, run_ids: Sequence[int]) -> dict[int, set[str]]:
+        if not run_ids:
+            return {}
+        deliveries = DeliveryRow.__table__  # type: ignore[attr-defined]
+        query = select(deliveries.c.run_id, deliveries.c.paper_key).where(
+            deliveries.c.run_id.in_(list(run_ids)), deliveries.c.status == "pending"
+        )
+        found: dict[int, set[str]] = {}
+        with self._engine.connect() as connection:
+            for run_id, key in connection.execute(query):
+                found.setdefault(run_id, set()).add(key)
+        return found
 
     def last_run(self, channel_id: int) -> DigestRun | None:
         query = (

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from digest.models import DigestRun, Interest, InterestKind, Paper, Platform, Schedule, SourceHealth
-from digest.ports import Feedback, Repository, StoredEmbedding, UpsertCounts
+from digest.ports import Feedback, Repository, Settlement, StoredEmbedding, UpsertCounts
 
 T0 = datetime(2026, 6, 12, 8, 0, tzinfo=UTC)
 
@@ -233,6 +233,24 @@ def test_claims_take_the_oldest_free_runs_and_count_attempts(repository: Reposit
     # The old holder no longer holds them.
     assert repository.renew_claims("a", ids[:2], later + lease) == set()
     assert repository.renew_claims("b", ids, later + lease) == set(ids)
+
+
+def test_pending_papers_and_settling_many_runs_at_once(repository: Repository) -> None:
+    ids = _queued_runs(repository, 3)
+    assert repository.pending_keys(ids) == {ids[0]: {"p0"}, ids[1]: {"p1"}, ids[2]: {"p2"}}
+    repository.settle_runs([Settlement(ids[0], "sent", 1, "m-0"), Settlement(ids[1], "failed", 0)])
+    assert repository.pending_keys(ids) == {ids[2]: {"p2"}}
+    assert repository.pending_keys([]) == {}
+    runs = [repository.get_run(i) for i in ids]
+    assert [r.status for r in runs if r] == ["sent", "failed", "queued"]
+    channel_id = runs[0].channel_id  # type: ignore[union-attr]
+    assert {
+        (d.paper_key, d.status, d.message_id) for d in repository.list_deliveries(channel_id)
+    } == {
+        ("p0", "sent", "m-0"),
+        ("p1", "failed", None),
+        ("p2", "pending", None),
+    }
 
 
 def test_release_and_settle_end_claims(repository: Repository) -> None:
