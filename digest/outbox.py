@@ -178,9 +178,7 @@ class Outbox:
         pending: set[str],
         settled: list[Settlement],
     ) -> SendResult | None:
-        if run.channel_id not in channels:
-            channels.update(self._repository.get_channels([run.channel_id]))
-        channel = channels.get(run.channel_id)
+        channel = channels.get(run.channel_id)  # drain() read the batch's channels
         assert run.id is not None
         if channel is None:  # removed since the digest was composed
             self._repository.settle_run(run.id, status="failed", picked=0)
