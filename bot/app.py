@@ -29,6 +29,7 @@ from digest.ranking.embedding import (
     minilm_name,
 )
 from digest.ranking.ranker import HybridRanker
+from digest.reactions import ReactionVotes
 from digest.service import DigestService, IngestService
 from digest.sources.arxiv import ArxivApi, ArxivApiSource, ArxivFeedSource
 from digest.sources.feed import FeedSource
@@ -61,6 +62,7 @@ class App:
     hf_search: HfSearch
     arxiv_api: ArxivApi
     summaries: SummaryService
+    reactions: ReactionVotes
 
     def sources(self, names: Sequence[str] | None = None) -> list[PaperSource]:
         """The configured sources (or the named ones), ready to fetch."""
@@ -188,6 +190,7 @@ async def build_app(
             hf_search=hf_search,
             arxiv_api=arxiv_api,
             summaries=summaries,
+            reactions=ReactionVotes(repository, clock),
         )
     finally:
         for close in closing:

@@ -16,6 +16,7 @@ from digest.models import WEEKDAYS
 __all__ = [
     "BOOSTS",
     "COMMANDS",
+    "LAYOUTS",
     "MAX_COMMAND_LENGTH",
     "Command",
     "CommandSpec",
@@ -89,6 +90,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
         name="threads",
         usage="threads <on|off>",
         summary="Post each digest in a new thread instead of the channel",
+        changes_settings=True,
+    ),
+    CommandSpec(
+        name="layout",
+        usage="layout <grouped|single>",
+        summary="Several papers per message, or one message per paper (react 👍/👎 to vote)",
         changes_settings=True,
     ),
     CommandSpec(
@@ -283,6 +290,15 @@ def _threads(name: str, rest: str) -> Command:
     return Command(name=name, argument=rest.lower())
 
 
+LAYOUTS = ("grouped", "single")
+
+
+def _layout(name: str, rest: str) -> Command:
+    if rest.lower() not in LAYOUTS:
+        raise _fail(name, "say grouped (several papers per message) or single (one per message)")
+    return Command(name=name, argument=rest.lower())
+
+
 BOOSTS = ("upvotes", "recency", "code")
 
 
@@ -308,6 +324,7 @@ _PARSERS = {
     "schedule": _schedule,
     "size": _size,
     "threads": _threads,
+    "layout": _layout,
     "boost": _boost,
     "search": _needs_text,
     "summary": _needs_text,

@@ -207,6 +207,10 @@ class Handlers:
         where = "in a new thread each day" if mode == "thread" else "in the channel"
         return Reply(text=f"Digests now go {where}.", ephemeral=False)
 
+    async def _layout(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
+        self._repository.save_channel(dataclasses.replace(channel, layout=command.argument))
+        return Reply(text=f"Digests now come {_LAYOUT_LABELS[command.argument]}.", ephemeral=False)
+
     async def _boost(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
         on = command.options["state"] == "on"
         self._repository.save_channel(
@@ -240,6 +244,7 @@ class Handlers:
             f"Quiet days: {'say so' if channel.quiet_day_message else 'post nothing'}",
             "Digests go: "
             + ("in a new thread" if channel.delivery_mode == "thread" else "in the channel"),
+            f"Layout: {_LAYOUT_LABELS.get(channel.layout, channel.layout)}",
             "Boosts: "
             + (
                 ", ".join(_BOOST_LABELS[b] for b in BOOSTS if getattr(channel, f"boost_{b}"))
@@ -348,6 +353,10 @@ def summary_reply(summary: Summary, paper: Paper, *, ephemeral: bool = True) -> 
     )
 
 
+_LAYOUT_LABELS = {
+    "grouped": "several papers per message (vote with the buttons)",
+    "single": "one message per paper (vote with the buttons or a 👍/👎 reaction)",
+}
 _BOOST_LABELS = {
     "upvotes": "papers with many HF upvotes",
     "recency": "the newest papers",

@@ -158,6 +158,9 @@ class Channel:
     # "channel": digests post in the channel; "thread": each digest opens a new thread.
     # (Discord forum channels always get a new post.)
     delivery_mode: str = "channel"
+    # "grouped": several papers per message, voted on with buttons; "single": a short header,
+    # then one message per paper, so a 👍/👎 reaction on a message is a vote on its paper.
+    layout: str = "grouped"
     # Ranking boosts a channel can switch off: HF upvotes, recency, code available.
     boost_upvotes: bool = True
     boost_recency: bool = True

@@ -287,7 +287,7 @@ class Outbox:
                         )
                         return self._report(run, platform, Outcome.SENT)
                     digest = dataclasses.replace(digest, items=remaining)
-                message_ids = await publisher.publish(digest, delivery_tag=tag)
+                messages = await publisher.publish(digest, delivery_tag=tag)
         except DeliveryRefused as refused:
             log.warning(
                 "channel refused delivery; pausing it",
@@ -318,7 +318,11 @@ class Outbox:
             )
             return self._report(run, platform, Outcome.RETRY, reason=type(exc).__name__)
         settlement = Settlement(
-            run.id, "sent", len(run.items), message_ids[0] if message_ids else None
+            run.id,
+            "sent",
+            len(run.items),
+            messages[0].id if messages else None,
+            tuple((key, m.id) for m in messages for key in m.papers),
         )
         if settle_later is not None:
             settle_later(settlement)

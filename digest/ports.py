@@ -38,11 +38,13 @@ __all__ = [
     "FeedbackRepository",
     "FetchResult",
     "InterestRepository",
+    "MessagePapers",
     "PaperRepository",
     "PaperSource",
     "Publisher",
     "Ranker",
     "Repository",
+    "SentMessage",
     "Settlement",
     "SourceStateRepository",
     "StoredEmbedding",
@@ -63,14 +65,23 @@ class Ranker(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class SentMessage:
+    """One message a publisher posted: the platform's id and the papers it shows (a reaction
+    on a message that shows exactly one paper is a vote on that paper)."""
+
+    id: str
+    papers: tuple[str, ...] = ()
+
+
 class Publisher(Protocol):
-    """Sends a rendered digest to its channel; returns the platform's message ids.
+    """Sends a rendered digest to its channel; returns the messages it posted, in order.
 
     Every message carries ``delivery_tag`` (Slack message metadata, a Discord nonce) so that
     ``find_sent`` can tell, after a crash, which of the digest's papers already arrived.
     """
 
-    async def publish(self, digest: Digest, delivery_tag: str) -> list[str]: ...
+    async def publish(self, digest: Digest, delivery_tag: str) -> list[SentMessage]: ...
 
     async def find_sent(self, digest: Digest, delivery_tag: str) -> set[str]:
         """Keys of the digest's papers the platform already shows under this tag; for a
@@ -139,12 +150,22 @@ class Delivery:
 
 @dataclass(frozen=True, slots=True)
 class Settlement:
-    """How a run ended: ``sent`` (with the platform's first message id) or ``failed``."""
+    """How a run ended: ``sent`` or ``failed``. ``message_id`` is recorded on all of the run's
+    deliveries; ``messages`` (paper key, message id) names the message that shows each paper."""
 
     run_id: int
     status: str
     picked: int
     message_id: str | None = None
+    messages: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MessagePapers:
+    """What one of our posted messages shows: its channel and the papers in it."""
+
+    channel: Channel
+    paper_keys: tuple[str, ...]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -265,6 +286,18 @@ class DeliveryRepository(Protocol):
         self, delivery_id: int, *, status: str, message_id: str | None = None
     ) -> None: ...
 
+    def find_message(
+        self,
+        platform: Platform,
+        workspace_id: str,
+        message_id: str,
+        *,
+        channel_id: str | None = None,
+    ) -> MessagePapers | None:
+        """The channel and papers of a digest message we posted, by the platform's message id
+        (``channel_id`` narrows it where ids are only unique per channel, as Slack's are)."""
+        ...
+
     def list_deliveries(self, channel_id: int, *, run_id: int | None = None) -> list[Delivery]:
         """The channel's deliveries (only one run's, with ``run_id``), oldest first."""
         ...
@@ -273,6 +306,11 @@ class DeliveryRepository(Protocol):
 class FeedbackRepository(Protocol):
     def record_feedback(self, feedback: Feedback) -> None:
         """One vote per (channel, paper, user); a new vote replaces the old one."""
+        ...
+
+    def retract_feedback(self, channel_id: int, paper_key: str, user_id: str, value: int) -> bool:
+        """Forget a user's vote on a paper if it is ``value`` (a removed 👍 leaves a later 👎
+        alone); true when a vote was removed."""
         ...
 
     def list_feedback(self, channel_id: int) -> list[Feedback]: ...

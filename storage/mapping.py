@@ -122,6 +122,7 @@ def channel_from_row(row: ChannelRow) -> Channel:
         paused_reason=row.paused_reason,
         quiet_day_message=row.quiet_day_message,
         delivery_mode=row.delivery_mode,
+        layout=row.layout,
         boost_upvotes=row.boost_upvotes,
         boost_recency=row.boost_recency,
         boost_code=row.boost_code,
@@ -139,6 +140,7 @@ def channel_to_row(channel: Channel, row: ChannelRow) -> ChannelRow:
     row.paused_reason = channel.paused_reason
     row.quiet_day_message = channel.quiet_day_message
     row.delivery_mode = channel.delivery_mode
+    row.layout = channel.layout
     row.boost_upvotes = channel.boost_upvotes
     row.boost_recency = channel.boost_recency
     row.boost_code = channel.boost_code

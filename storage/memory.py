@@ -10,7 +10,14 @@ from datetime import datetime, timedelta
 import numpy as np
 from digest.identifiers import normalise_title, parse_arxiv_id
 from digest.models import Channel, DigestRun, Interest, Paper, Platform, SourceHealth, Workspace
-from digest.ports import Delivery, Feedback, Settlement, StoredEmbedding, UpsertCounts
+from digest.ports import (
+    Delivery,
+    Feedback,
+    MessagePapers,
+    Settlement,
+    StoredEmbedding,
+    UpsertCounts,
+)
 
 from storage.upsert import plan_upsert
 
@@ -224,6 +231,12 @@ class MemoryRepository:
             self.settle_run(
                 one.run_id, status=one.status, picked=one.picked, message_id=one.message_id
             )
+            placed = dict(one.messages)
+            for delivery in list(self._deliveries.values()):
+                if delivery.run_id == one.run_id and delivery.paper_key in placed:
+                    self._deliveries[delivery.id] = dataclasses.replace(  # type: ignore[index]
+                        delivery, message_id=placed[delivery.paper_key]
+                    )
 
     def pending_keys(self, run_ids: Sequence[int]) -> dict[int, set[str]]:
         wanted = set(run_ids)
@@ -291,6 +304,35 @@ class MemoryRepository:
         ]
 
     # feedback, summaries, sources ---------------------------------------------------------
+    def find_message(
+        self,
+        platform: Platform,
+        workspace_id: str,
+        message_id: str,
+        *,
+        channel_id: str | None = None,
+    ) -> MessagePapers | None:
+        for channel in self._channels.values():
+            if channel.platform != platform or channel.workspace_id != workspace_id:
+                continue
+            if channel_id is not None and channel.channel_id != channel_id:
+                continue
+            keys = tuple(
+                d.paper_key
+                for d in self._deliveries.values()
+                if d.channel_id == channel.id and d.message_id == message_id
+            )
+            if keys:
+                return MessagePapers(channel=channel, paper_keys=keys)
+        return None
+
+    def retract_feedback(self, channel_id: int, paper_key: str, user_id: str, value: int) -> bool:
+        current = self._feedback.get((channel_id, paper_key, user_id))
+        if current is None or current.value != value:
+            return False
+        del self._feedback[(channel_id, paper_key, user_id)]
+        return True
+
     def record_feedback(self, feedback: Feedback) -> None:
         self._feedback[(feedback.channel_id, feedback.paper_key, feedback.user_id)] = feedback
 

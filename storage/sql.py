@@ -20,7 +20,14 @@ from digest.models import (
     SourceHealth,
     Workspace,
 )
-from digest.ports import Delivery, Feedback, Settlement, StoredEmbedding, UpsertCounts
+from digest.ports import (
+    Delivery,
+    Feedback,
+    MessagePapers,
+    Settlement,
+    StoredEmbedding,
+    UpsertCounts,
+)
 from sqlalchemy import Engine, Row, bindparam, delete, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -385,6 +392,21 @@ class SqlRepository:
                 missing = sorted({o.run_id for o in settlements} - known)
                 raise KeyError(f"unknown runs {missing}")
             connection.execute(deliver, rows)
+            placed = [
+                {"run": o.run_id, "paper": key, "message": message}
+                for o in settlements
+                for key, message in o.messages
+            ]
+            if placed:
+                place = (
+                    update(deliveries)
+                    .where(
+                        deliveries.c.run_id == bindparam("run"),
+                        deliveries.c.paper_key == bindparam("paper"),
+                    )
+                    .values(message_id=bindparam("message"))
+                )
+                connection.execute(place, placed)
 
     def pending_keys(self, run_ids: Sequence[int]) -> dict[int, set[str]]:
         if not run_ids:
@@ -501,6 +523,35 @@ class SqlRepository:
         with self._session() as session:
             return [_delivery(row) for row in session.exec(query)]
 
+    def find_message(
+        self,
+        platform: Platform,
+        workspace_id: str,
+        message_id: str,
+        *,
+        channel_id: str | None = None,
+    ) -> MessagePapers | None:
+        query = (
+            select(ChannelRow, DeliveryRow.paper_key)
+            .join(DeliveryRow, col(DeliveryRow.channel_id) == col(ChannelRow.id))
+            .where(
+                DeliveryRow.message_id == message_id,
+                ChannelRow.platform == str(platform),
+                ChannelRow.workspace_id == workspace_id,
+            )
+            .order_by(col(DeliveryRow.id))
+        )
+        if channel_id is not None:
+            query = query.where(ChannelRow.channel_id == channel_id)
+        with self._session() as session:
+            rows = session.exec(query).all()
+            if not rows:
+                return None
+            channel = channel_from_row(rows[0][0])
+            # Ids are unique per channel at least: keep the first channel's papers only.
+            keys = tuple(key for row, key in rows if row.id == channel.id)
+        return MessagePapers(channel=channel, paper_keys=keys)
+
     # feedback, summaries, sources ---------------------------------------------------------
     def record_feedback(self, feedback: Feedback) -> None:
         query = select(FeedbackRow).where(
@@ -518,6 +569,18 @@ class SqlRepository:
             )
             row.value, row.at = feedback.value, feedback.at
             session.add(row)
+
+    def retract_feedback(self, channel_id: int, paper_key: str, user_id: str, value: int) -> bool:
+        with self._session() as session:
+            result = session.execute(
+                delete(FeedbackRow).where(
+                    col(FeedbackRow.channel_id) == channel_id,
+                    col(FeedbackRow.paper_key) == paper_key,
+                    col(FeedbackRow.user_id) == user_id,
+                    col(FeedbackRow.value) == value,
+                )
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def list_feedback(self, channel_id: int) -> list[Feedback]:
         query = (

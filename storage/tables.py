@@ -92,6 +92,9 @@ class ChannelRow(SQLModel, table=True):
     paused_reason: str | None = Field(default=None, sa_column=Column(Text))
     quiet_day_message: bool = True
     delivery_mode: str = Field(default="channel", max_length=16)
+    layout: str = Field(
+        default="grouped", max_length=16, sa_column_kwargs={"server_default": "grouped"}
+    )
     boost_upvotes: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
     boost_recency: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
     boost_code: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
@@ -137,6 +140,7 @@ class DeliveryRow(SQLModel, table=True):
         UniqueConstraint("channel_id", "paper_key"),
         Index("ix_deliveries_status", "status"),
         Index("ix_deliveries_run_id", "run_id"),  # settling a run updates its deliveries
+        Index("ix_deliveries_message_id", "message_id"),  # a reaction names a message
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -12,6 +12,7 @@ from bot.settings import Settings
 from digest.clock import FixedClock
 from digest.compose import Digest
 from digest.models import Interest, InterestKind, Platform
+from digest.ports import SentMessage
 from digest.sources.feed import FileSource
 
 SAMPLE = Path(__file__).resolve().parents[1] / "bot" / "data" / "sample_listing.txt"
@@ -21,9 +22,9 @@ class Publisher:
     def __init__(self) -> None:
         self.sent: list[Digest] = []
 
-    async def publish(self, digest: Digest, delivery_tag: str) -> list[str]:
+    async def publish(self, digest: Digest, delivery_tag: str) -> list[SentMessage]:
         self.sent.append(digest)
-        return [f"m{len(self.sent)}"]
+        return [SentMessage(f"m{len(self.sent)}", tuple(i.paper.key for i in digest.items))]
 
 
 async def test_due_channels_get_one_digest_and_paused_ones_none(tmp_path: Path) -> None:

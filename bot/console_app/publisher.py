@@ -8,6 +8,7 @@ from rich.console import Console
 
 from bot.console_app.render import render_digest
 from digest.compose import Digest
+from digest.ports import SentMessage
 
 __all__ = ["ConsolePublisher"]
 
@@ -18,10 +19,10 @@ class ConsolePublisher:
         self._ids = itertools.count(1)
         self.sent: list[Digest] = []
 
-    async def publish(self, digest: Digest, delivery_tag: str) -> list[str]:
+    async def publish(self, digest: Digest, delivery_tag: str) -> list[SentMessage]:
         self._console.print(render_digest(digest))
         self.sent.append(digest)
-        return [f"console-{next(self._ids)}"]
+        return [SentMessage(f"console-{next(self._ids)}", tuple(i.paper.key for i in digest.items))]
 
     async def find_sent(self, digest: Digest, delivery_tag: str) -> set[str]:
         """What was printed before a restart is gone: nothing is known to have arrived."""

@@ -19,8 +19,8 @@ from bot.handlers import CommandContext
 from bot.settings import Settings
 from digest.compose import Digest
 from digest.errors import DeliveryRefused
-from digest.models import Platform
-from digest.ports import Feedback
+from digest.models import Channel, Platform
+from digest.ports import Feedback, SentMessage
 
 __all__ = ["DiscordPublisher", "PaperboyDiscord", "build_discord_client", "to_view"]
 
@@ -62,6 +62,7 @@ class PaperboyDiscord(discord.AutoShardedClient):
     def __init__(self, paperboy: App, settings: Settings) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
+        intents.guild_reactions = True  # a 👍/👎 on a one-paper message is a vote
         shard_ids = settings.discord_shard_ids or None
         super().__init__(
             intents=intents,
@@ -92,6 +93,38 @@ class PaperboyDiscord(discord.AutoShardedClient):
     async def setup_hook(self) -> None:
         self.add_dynamic_items(PaperButton)  # buttons of old digests keep working after restarts
 
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        await self._on_reaction(payload, added=True)
+
+    async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
+        await self._on_reaction(payload, added=False)
+
+    async def _on_reaction(self, payload: discord.RawReactionActionEvent, *, added: bool) -> None:
+        if self.user is not None and payload.user_id == self.user.id:
+            return
+        # Message ids are unique across Discord: no channel filter, so a vote in a digest's
+        # thread counts for the channel the digest was for.
+        self.paperboy.reactions.react(
+            platform=Platform.DISCORD,
+            workspace_id=str(payload.guild_id or "dm"),
+            message_id=str(payload.message_id),
+            user_id=str(payload.user_id),
+            emoji=payload.emoji.name or "",
+            added=added,
+        )
+
+    def channel_of(self, interaction: discord.Interaction, ctx: CommandContext) -> Channel:
+        """The paperboy channel an interaction belongs to: a digest button pressed in the
+        digest's thread belongs to the channel the digest was for."""
+        repository = self.paperboy.repository
+        if interaction.message is not None:
+            found = repository.find_message(
+                Platform.DISCORD, ctx.workspace_id, str(interaction.message.id)
+            )
+            if found is not None:
+                return found.channel
+        return repository.ensure_channel(Platform.DISCORD, ctx.workspace_id, ctx.channel_id)
+
     async def on_ready(self) -> None:
         log.info(
             "Discord connected", extra={"guilds": len(self.guilds), "shards": self.shard_count}
@@ -121,7 +154,7 @@ class PaperButton(
         ctx = client.context(interaction)
         repository = client.paperboy.repository
         if self.action in ("more", "less"):
-            channel = repository.ensure_channel(Platform.DISCORD, ctx.workspace_id, ctx.channel_id)
+            channel = client.channel_of(interaction, ctx)
             assert channel.id is not None
             key = _resolve_key(client, channel.id, self.key)
             repository.record_feedback(
@@ -197,11 +230,11 @@ class DiscordPublisher:
     async def find_sent(self, digest: Digest, delivery_tag: str) -> set[str]:
         return set()  # the nonces make the whole re-send idempotent
 
-    async def publish(self, digest: Digest, delivery_tag: str) -> list[str]:
+    async def publish(self, digest: Digest, delivery_tag: str) -> list[SentMessage]:
         from bot.discord_app.render import render_digest
 
         channel_id = int(digest.channel.channel_id)
-        ids: list[str] = []
+        ids: list[SentMessage] = []
         try:
             channel: Any = self._client.get_channel(channel_id) or await self._client.fetch_channel(
                 channel_id
@@ -220,7 +253,7 @@ class DiscordPublisher:
                     **({"view": view} if view else {}),
                 )
                 channel = created.thread
-                ids.append(str(created.message.id))
+                ids.append(SentMessage(str(created.message.id), first.papers))
             elif digest.channel.delivery_mode == "thread" and isinstance(
                 channel, discord.TextChannel
             ):
@@ -239,7 +272,7 @@ class DiscordPublisher:
                     nonce=f"{delivery_tag}-{part}"[:25],
                     **({"view": view} if view else {}),
                 )
-                ids.append(str(sent.id))
+                ids.append(SentMessage(str(sent.id), message.papers))
         except discord.Forbidden as exc:
             raise DeliveryRefused(f"Discord: missing access ({exc.status} {exc.text})") from None
         except discord.NotFound as exc:

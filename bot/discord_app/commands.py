@@ -36,6 +36,7 @@ COMMAND_PATHS = (
     "schedule",
     "size",
     "threads",
+    "layout",
     "boost",
     "pause",
     "resume",
@@ -56,6 +57,7 @@ _PUBLIC = {
     "schedule",
     "size",
     "threads",
+    "layout",
     "boost",
     "pause",
     "resume",
@@ -205,6 +207,18 @@ def build_papers_group(client: PaperboyDiscord) -> app_commands.Group:
     )
     async def threads(interaction: discord.Interaction, mode: app_commands.Choice[str]) -> None:
         await _run(client, interaction, f"threads {mode.value}")
+
+    @papers.command(name="layout", description="Several papers per message, or one per paper")
+    @app_commands.choices(
+        layout=[
+            app_commands.Choice(name="grouped: several papers per message", value="grouped"),
+            app_commands.Choice(
+                name="single: one message per paper (react to vote)", value="single"
+            ),
+        ]
+    )
+    async def layout(interaction: discord.Interaction, layout: app_commands.Choice[str]) -> None:
+        await _run(client, interaction, f"layout {layout.value}")
 
     @papers.command(name="boost", description="Rank upvoted, new or with-code papers higher")
     @app_commands.choices(

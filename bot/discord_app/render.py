@@ -43,6 +43,7 @@ class DiscordMessage:
     embeds: list[dict[str, Any]] = field(default_factory=list)
     # rows of buttons: (label, custom_id, style) where style is "primary"/"secondary"/"success"
     rows: list[list[tuple[str, str, str]]] = field(default_factory=list)
+    papers: tuple[str, ...] = ()  # keys of the papers this message shows
 
 
 def escape(text: str) -> str:
@@ -141,22 +142,37 @@ def render_digest(digest: Digest) -> list[DiscordMessage]:
         ]
     messages: list[DiscordMessage] = []
     items: list[DigestItem] = list(digest.items)
-    for start in range(0, len(items), LIMITS.papers_per_message):
-        chunk = items[start : start + LIMITS.papers_per_message]
+    single = digest.channel.layout == "single"
+    if single:  # a header, then one message per paper: a reaction votes on its paper
+        count = len(items)
+        messages.append(
+            DiscordMessage(
+                content=truncate(
+                    f"**{escape(title)}**\n{count} paper{'s' if count != 1 else ''}, one "
+                    "message each: react with 👍 or 👎 to get more or fewer like it.\n"
+                    f"-# {escape(digest.footer)}",
+                    LIMITS.content,
+                )
+            )
+        )
+    per_message = 1 if single else LIMITS.papers_per_message
+    for start in range(0, len(items), per_message):
+        chunk = items[start : start + per_message]
         embeds = [
             _embed(
                 start + n, item.paper, tldr=item.tldr or short_tldr(item.paper, 600), why=item.why
             )
             for n, item in enumerate(chunk, start=1)
         ]
-        if start + LIMITS.papers_per_message >= len(items):
+        if not single and start + per_message >= len(items):
             embeds[-1]["footer"] = {"text": truncate(digest.footer, LIMITS.footer)}
         header = f"**{escape(title)}**" if start == 0 else f"**{escape(title)}** (continued)"
         messages.append(
             DiscordMessage(
-                content=truncate(header, LIMITS.content),
+                content="" if single else truncate(header, LIMITS.content),
                 embeds=_fit(embeds),
                 rows=[_buttons(start + n, item.paper) for n, item in enumerate(chunk, start=1)],
+                papers=tuple(item.paper.key for item in chunk),
             )
         )
     return messages

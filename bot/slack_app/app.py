@@ -18,7 +18,7 @@ from bot.slack_app.listeners import register_listeners
 from bot.slack_app.publisher import SLACK_MESSAGE_INTERVAL, SlackPublisher, make_client
 from digest.errors import DeliveryRefused
 
-__all__ = ["BOT_SCOPES", "SlackSide", "build_slack_app"]
+__all__ = ["BOT_EVENTS", "BOT_SCOPES", "SlackSide", "build_slack_app"]
 
 # Connections kept open to Slack for digest posts (the channels themselves are paced).
 SLACK_CONNECTIONS = 100
@@ -32,7 +32,10 @@ BOT_SCOPES = [
     "users:read",
     "channels:history",
     "groups:history",
+    "reactions:read",  # a 👍/👎 reaction on a one-paper message is a vote
 ]
+# The Events API subscriptions the listeners need (manifest.yml lists the same).
+BOT_EVENTS = ["app_uninstalled", "tokens_revoked", "reaction_added", "reaction_removed"]
 
 
 @dataclass(kw_only=True)

@@ -29,10 +29,15 @@ from bot.slack_app.render import (
 from digest.compose import Reply
 from digest.models import Platform
 from digest.ports import Feedback
+from digest.reactions import ReactionOutcome
 
 __all__ = ["register_listeners"]
 
 log = logging.getLogger(__name__)
+AMBIGUOUS_REACTION = (
+    "That message shows several papers, so a reaction cannot say which one you mean. "
+    "Use the 👍/👎 buttons under a paper, or `/papers layout single` for one message per paper."
+)
 
 
 async def _is_admin(client: AsyncWebClient, user_id: str) -> bool:
@@ -127,6 +132,41 @@ def register_listeners(app: AsyncApp, paperboy: App, publisher: SlackPublisher) 
             )
         except (SlackApiError, KeyError) as exc:
             log.warning("could not update the digest after a vote", extra={"error": str(exc)})
+
+    async def on_reaction(
+        event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient, *, added: bool
+    ) -> None:
+        item = event.get("item") or {}
+        if item.get("type") != "message" or not item.get("ts") or not event.get("user"):
+            return
+        result = paperboy.reactions.react(
+            platform=Platform.SLACK,
+            workspace_id=str(body.get("team_id") or ""),
+            channel_id=str(item.get("channel") or ""),
+            message_id=str(item["ts"]),
+            user_id=str(event["user"]),
+            emoji=str(event.get("reaction") or ""),
+            added=added,
+        )
+        if added and result.outcome is ReactionOutcome.AMBIGUOUS:
+            try:  # only the person who reacted sees how to vote on one paper
+                await client.chat_postEphemeral(
+                    channel=str(item["channel"]), user=str(event["user"]), text=AMBIGUOUS_REACTION
+                )
+            except SlackApiError as exc:
+                log.warning("could not explain a reaction", extra={"error": str(exc)})
+
+    @app.event("reaction_added")
+    async def reaction_added(
+        event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await on_reaction(event, body, client, added=True)
+
+    @app.event("reaction_removed")
+    async def reaction_removed(
+        event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await on_reaction(event, body, client, added=False)
 
     async def run_for(body: dict[str, Any], client: AsyncWebClient, text: str) -> Reply:
         """A button runs a /papers command as the person who pressed it, where they did."""

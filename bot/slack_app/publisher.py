@@ -18,7 +18,7 @@ from bot.pacing import ChannelPacer
 from bot.slack_app.render import SlackMessage, render_digest
 from digest.compose import Digest
 from digest.errors import DeliveryRefused
-from digest.ports import QUIET_DIGEST_ARRIVED
+from digest.ports import QUIET_DIGEST_ARRIVED, SentMessage
 
 __all__ = ["PERMANENT_ERRORS", "SLACK_MESSAGE_INTERVAL", "SlackPublisher", "make_client"]
 
@@ -69,13 +69,14 @@ class SlackPublisher:
         self._client_for = client_for
         self._pacer = pacer or ChannelPacer(SLACK_MESSAGE_INTERVAL)
 
-    async def publish(self, digest: Digest, delivery_tag: str) -> list[str]:
+    async def publish(self, digest: Digest, delivery_tag: str) -> list[SentMessage]:
         channel = digest.channel
         client = await self._client_for(channel.workspace_id)
-        timestamps: list[str] = []
+        sent: list[SentMessage] = []
         thread_ts: str | None = None
         messages = render_digest(digest)
-        if channel.delivery_mode == "thread" and not digest.is_empty:
+        # (The single layout's first message already is a one-line header.)
+        if channel.delivery_mode == "thread" and not digest.is_empty and channel.layout != "single":
             # A one-line message in the channel; the digest itself in its thread.
             count = len(digest.items)
             messages.insert(
@@ -107,17 +108,17 @@ class SlackPublisher:
                     raise DeliveryRefused(f"Slack: {error}") from None
                 raise
             ts = str(response["ts"])
-            timestamps.append(ts)
+            sent.append(SentMessage(ts, message.papers))
             thread_ts = thread_ts or ts
         log.info(
             "digest posted",
             extra={
                 "channel": channel.address,
-                "messages": len(timestamps),
+                "messages": len(sent),
                 "delivery": delivery_tag,
             },
         )
-        return timestamps
+        return sent
 
     async def find_sent(self, digest: Digest, delivery_tag: str) -> set[str]:
         """Papers of this delivery that the channel (or the digest's thread) already shows,

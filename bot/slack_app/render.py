@@ -185,6 +185,8 @@ def render_digest(digest: Digest, *, buttons: bool = True) -> list[SlackMessage]
             footer,
         ]
         return [SlackMessage(text=quiet, blocks=blocks)]
+    if digest.channel.layout == "single":
+        return _single_messages(digest, header, footer, buttons=buttons)
     messages: list[SlackMessage] = []
     current: list[Block] = [header]
     size = _text_size(current)
@@ -203,6 +205,28 @@ def render_digest(digest: Digest, *, buttons: bool = True) -> list[SlackMessage]
     current.append(footer)
     messages.append(_message(current, shown, digest))
     return messages
+
+
+def _single_messages(
+    digest: Digest, header: Block, footer: Block, *, buttons: bool
+) -> list[SlackMessage]:
+    """A header message, then one message per paper (in its thread): a reaction on a paper's
+    message is a vote on that paper."""
+    count = len(digest.items)
+    intro = (
+        f"{count} paper{'s' if count != 1 else ''} in the thread, one message each: "
+        "react with :+1: or :-1: to get more or fewer like it."
+    )
+    first = SlackMessage(
+        text=escape(
+            truncate(f"{digest.title}: {count} papers in the thread", LIMITS.fallback_text)
+        ),
+        blocks=[header, {"type": "section", "text": {"type": "mrkdwn", "text": intro}}, footer],
+    )
+    return [first] + [
+        _message(_paper_blocks(number, item, buttons=buttons), [item], digest)
+        for number, item in enumerate(digest.items, start=1)
+    ]
 
 
 def _message(blocks: list[Block], items: list[DigestItem], digest: Digest) -> SlackMessage:

@@ -132,6 +132,7 @@ def test_channels_are_created_once_and_saved(repository: Repository) -> None:
         schedule=Schedule(time="07:30", days=("mon",), timezone="Asia/Tokyo"),
         quiet_day_message=False,
         delivery_mode="thread",
+        layout="single",
         boost_upvotes=False,
         boost_code=False,
     )
@@ -191,6 +192,38 @@ def test_deliveries_are_unique_per_channel_and_paper(repository: Repository) -> 
     }
     # Settling marks the run's pending deliveries; an already sent one keeps its message.
     assert statuses == {"a": ("sent", "m-1"), "b": ("sent", "m-2"), "c": ("sent", "m-2")}
+
+
+def test_each_paper_is_found_by_the_message_that_shows_it(repository: Repository) -> None:
+    channel = repository.ensure_channel(Platform.SLACK, "T1", "C1")
+    elsewhere = repository.ensure_channel(Platform.SLACK, "T1", "C2")
+    assert channel.id is not None and elsewhere.id is not None
+    run = repository.start_run(DigestRun(channel_id=channel.id, started_at=T0))
+    other_run = repository.start_run(DigestRun(channel_id=elsewhere.id, started_at=T0))
+    assert run.id is not None and other_run.id is not None
+    repository.record_deliveries(channel.id, run.id, ["a", "b", "c"])
+    repository.record_deliveries(elsewhere.id, other_run.id, ["a"])
+    repository.settle_runs(
+        [
+            Settlement(
+                run.id, "sent", 3, "100.1", (("a", "100.1"), ("b", "100.1"), ("c", "100.2"))
+            ),
+            # Slack's ids are unique per channel only: the same ts in another channel.
+            Settlement(other_run.id, "sent", 1, "100.2", (("a", "100.2"),)),
+        ]
+    )
+    ids = {d.paper_key: d.message_id for d in repository.list_deliveries(channel.id)}
+    assert ids == {"a": "100.1", "b": "100.1", "c": "100.2"}
+    both = repository.find_message(Platform.SLACK, "T1", "100.1", channel_id="C1")
+    assert both is not None and both.channel.id == channel.id
+    assert sorted(both.paper_keys) == ["a", "b"]
+    one = repository.find_message(Platform.SLACK, "T1", "100.2", channel_id="C1")
+    assert one is not None and one.paper_keys == ("c",)
+    theirs = repository.find_message(Platform.SLACK, "T1", "100.2", channel_id="C2")
+    assert theirs is not None and (theirs.channel.id, theirs.paper_keys) == (elsewhere.id, ("a",))
+    assert repository.find_message(Platform.SLACK, "T1", "999.9", channel_id="C1") is None
+    assert repository.find_message(Platform.SLACK, "T2", "100.1", channel_id="C1") is None
+    assert repository.find_message(Platform.DISCORD, "T1", "100.1") is None
 
 
 def test_channels_are_read_many_at_once(repository: Repository) -> None:
@@ -298,6 +331,22 @@ def test_feedback_one_vote_per_user(repository: Repository) -> None:
     )
     votes = sorted((f.user_id, f.value) for f in repository.list_feedback(channel.id))
     assert votes == [("u", -1), ("v", 1)]
+
+
+def test_a_vote_is_taken_back_only_while_it_stands(repository: Repository) -> None:
+    channel = repository.ensure_channel(Platform.CONSOLE, "local", "c")
+    assert channel.id is not None
+    repository.record_feedback(
+        Feedback(channel_id=channel.id, paper_key="p", user_id="u", value=-1, at=T0)
+    )
+    repository.record_feedback(
+        Feedback(channel_id=channel.id, paper_key="p", user_id="v", value=1, at=T0)
+    )
+    # u's 👍 was replaced by a 👎: taking the 👍 back leaves the 👎.
+    assert repository.retract_feedback(channel.id, "p", "u", 1) is False
+    assert repository.retract_feedback(channel.id, "p", "nobody", -1) is False
+    assert repository.retract_feedback(channel.id, "p", "u", -1) is True
+    assert [(f.user_id, f.value) for f in repository.list_feedback(channel.id)] == [("v", 1)]
 
 
 def test_summary_cache_per_paper_and_summariser(repository: Repository) -> None:

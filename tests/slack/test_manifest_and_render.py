@@ -9,7 +9,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.slack_app.app import BOT_SCOPES
+from bot.slack_app.app import BOT_EVENTS, BOT_SCOPES
 from bot.slack_app.render import LIMITS, escape, render_digest, render_reply
 from digest.compose import Digest, Reply
 from digest.models import Channel, DigestItem, Paper, Platform
@@ -24,7 +24,7 @@ def test_manifest_declares_what_the_code_uses() -> None:
     assert manifest["oauth_config"]["scopes"]["bot"] == BOT_SCOPES
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     events = manifest["settings"]["event_subscriptions"]["bot_events"]
-    assert {"app_uninstalled", "tokens_revoked"} <= set(events)
+    assert events == BOT_EVENTS
 
 
 def test_escape_defuses_mentions_and_formatting() -> None:

@@ -16,6 +16,7 @@ from digest.compose import Digest
 from digest.errors import UsageError
 from digest.models import InterestKind, Paper, Platform
 from digest.outbox import Outbox
+from digest.ports import SentMessage
 from digest.service import DigestService
 from storage.memory import MemoryRepository
 
@@ -26,9 +27,9 @@ class Publisher:
     def __init__(self) -> None:
         self.sent: list[Digest] = []
 
-    async def publish(self, digest: Digest, delivery_tag: str) -> list[str]:
+    async def publish(self, digest: Digest, delivery_tag: str) -> list[SentMessage]:
         self.sent.append(digest)
-        return ["m1"]
+        return [SentMessage("m1", tuple(i.paper.key for i in digest.items))]
 
 
 @pytest.fixture
@@ -223,6 +224,7 @@ def test_every_command_parses_its_own_example() -> None:
         "size": "size 5",
         "threads": "threads on",
         "boost": "boost code off",
+        "layout": "layout single",
         "search": "search rl",
         "summary": "summary 2401.00001",
     }

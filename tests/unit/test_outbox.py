@@ -13,7 +13,7 @@ from digest.compose import Digest
 from digest.errors import DeliveryRefused
 from digest.models import Channel, Interest, InterestKind, Paper, Platform
 from digest.outbox import MAX_ATTEMPTS, Outbox, Outcome, SendResult
-from digest.ports import QUIET_DIGEST_ARRIVED
+from digest.ports import QUIET_DIGEST_ARRIVED, SentMessage
 from digest.service import DigestService
 from storage.memory import MemoryRepository
 
@@ -43,20 +43,27 @@ class PlatformRecord:
 class Publisher:
     """A working platform client; ``crash_after_post`` posts and then loses the answer."""
 
-    def __init__(self, record: PlatformRecord, *, crash_after_post: bool = False) -> None:
+    def __init__(
+        self, record: PlatformRecord, *, crash_after_post: bool = False, per_paper: bool = False
+    ) -> None:
         self.record = record
         self.crash_after_post = crash_after_post
+        self.per_paper = per_paper
         self.fail = False
         self.published: list[Digest] = []
 
-    async def publish(self, digest: Digest, delivery_tag: str) -> list[str]:
+    async def publish(self, digest: Digest, delivery_tag: str) -> list[SentMessage]:
         if self.fail:
             raise ConnectionError("platform down")
         self.record.messages.append((delivery_tag, digest))
         self.published.append(digest)
         if self.crash_after_post:
             raise ConnectionResetError("the answer never came")
-        return [f"m{len(self.record.messages)}"]
+        n = len(self.record.messages)
+        keys = [i.paper.key for i in digest.items]
+        if self.per_paper:  # one message per paper, as the single layout posts them
+            return [SentMessage(f"m{n}-{k}", (k,)) for k in keys]
+        return [SentMessage(f"m{n}", tuple(keys))]
 
     async def find_sent(self, digest: Digest, delivery_tag: str) -> set[str]:
         found = set(self.record.papers(delivery_tag))
@@ -66,7 +73,7 @@ class Publisher:
 
 
 class Refusing(Publisher):
-    async def publish(self, digest: Digest, delivery_tag: str) -> list[str]:
+    async def publish(self, digest: Digest, delivery_tag: str) -> list[SentMessage]:
         raise DeliveryRefused("Slack: not_in_channel")
 
 
@@ -117,6 +124,21 @@ async def test_deliver_records_sends_and_settles(repo: MemoryRepository, clock: 
     statuses = {(d.status, d.message_id) for d in repo.list_deliveries(target.id)}
     assert statuses == {("sent", "m1")}
     assert compose(repo, clock, target).items == ()  # never again
+
+
+async def test_each_paper_is_recorded_with_the_message_that_shows_it(
+    repo: MemoryRepository, clock: FixedClock
+) -> None:
+    target = channel(repo)
+    outbox = Outbox(repo, clock, owner="a", lease=LEASE)
+    result = await outbox.deliver(
+        compose(repo, clock, target), Publisher(PlatformRecord(), per_paper=True)
+    )
+    assert result.outcome is Outcome.SENT
+    for key in ("2401.00001", "2401.00002"):
+        found = repo.find_message(Platform.SLACK, "w", f"m1-{key}", channel_id="c")
+        assert found is not None and found.paper_keys == (key,)
+        assert found.channel.id == target.id
 
 
 async def test_a_crash_after_posting_is_reconciled_not_resent(
@@ -244,7 +266,7 @@ async def test_drain_sends_channels_in_parallel_within_its_bound(
     in_flight = peak = 0
 
     class Slow(Publisher):
-        async def publish(self, digest: Digest, delivery_tag: str) -> list[str]:
+        async def publish(self, digest: Digest, delivery_tag: str) -> list[SentMessage]:
             nonlocal in_flight, peak
             in_flight += 1
             peak = max(peak, in_flight)

@@ -12,7 +12,7 @@ from digest.compose import Digest
 from digest.errors import SourceError
 from digest.models import Interest, InterestKind, Paper, Platform
 from digest.outbox import Outbox
-from digest.ports import FetchResult, Repository
+from digest.ports import FetchResult, Repository, SentMessage
 from digest.service import DigestService, IngestService
 from storage.memory import MemoryRepository
 
@@ -35,11 +35,11 @@ class RecordingPublisher:
         self.sent: list[Digest] = []
         self.fail = fail
 
-    async def publish(self, digest: Digest, delivery_tag: str) -> list[str]:
+    async def publish(self, digest: Digest, delivery_tag: str) -> list[SentMessage]:
         if self.fail:
             raise RuntimeError("platform down")
         self.sent.append(digest)
-        return [f"msg-{len(self.sent)}"]
+        return [SentMessage(f"msg-{len(self.sent)}", tuple(i.paper.key for i in digest.items))]
 
 
 def paper(arxiv_id: str, title: str, abstract: str = "", **extra: object) -> Paper:
