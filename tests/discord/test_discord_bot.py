@@ -155,6 +155,7 @@ async def test_every_subcommand_answers(bot: Bot) -> None:
         ("category", {"category": "cs.RO"}),
         ("schedule", {"time": "08:30", "timezone": "Europe/Berlin", "days": "weekdays"}),
         ("size", {"papers": 5}),
+        ("layout", {"layout": "single"}),
         ("pause",),
         ("resume",),
         ("settings",),
@@ -298,6 +299,61 @@ async def test_thread_mode_and_forum_posts(bot: Bot) -> None:
     (post,) = bot.fake.routes(f"POST /channels/{FORUM}/threads")
     assert post.body["message"]["allowed_mentions"] == {"parse": []}
     assert post.body["message"]["embeds"][0]["title"].startswith("1. @everyone")
+
+
+async def test_reactions_and_buttons_in_a_digest_thread_vote_for_its_channel(bot: Bot) -> None:
+    from tests.fakes.discord import BOT_ID
+
+    other = Paper(
+        id="2606.00002",
+        arxiv_id="2606.00002",
+        uid="2606.00002",
+        title="Diffusion policy for kitchens",
+        abstract="A diffusion policy for kitchen robots.",
+    )
+    repository = bot.paperboy.repository
+    repository.upsert_papers([HOSTILE, other], NOW)
+    await bot.answered(await bot.command("interests", "add", {"text": "diffusion policy"}))
+    await bot.answered(await bot.command("threads", {"mode": "on"}))
+    await bot.answered(await bot.command("layout", {"layout": "single"}))
+    await bot.answered(await bot.command("digest", "now"))
+    (thread_id,) = bot.fake.threads
+    header, *papers = bot.fake.messages[thread_id]
+    assert header["embeds"] == [] and "react with 👍 or 👎" in header["content"]
+    assert [len(m["embeds"]) for m in papers] == [1, 1]
+    by_key = {m["components"][0]["components"][0]["custom_id"].split(":", 2)[2]: m for m in papers}
+    assert set(by_key) == {HOSTILE.key, other.key}
+    channel = repository.ensure_channel(Platform.DISCORD, GUILD_ID, CHANNEL)
+    assert channel.id is not None
+
+    def votes() -> list[tuple[str, str, int]]:
+        assert channel.id is not None
+        return sorted(
+            (f.paper_key, f.user_id, f.value) for f in repository.list_feedback(channel.id)
+        )
+
+    ada, bea = "500000000000000002", "500000000000000003"
+    await bot.fake.react(by_key[other.key], "👍🏽")
+    await wait_until(lambda: votes() == [(other.key, ada, 1)])
+    await bot.fake.react(by_key[other.key], "👍🏽", added=False)
+    await wait_until(lambda: votes() == [])
+    await bot.fake.react(by_key[other.key], "🎉")  # not a vote
+    await bot.fake.react(header, "👍")  # no paper in it
+    await bot.fake.react(by_key[other.key], "👍", user=BOT_ID)  # our own reaction
+    await bot.fake.react(by_key[HOSTILE.key], "👎", user=bea)
+    await wait_until(lambda: votes() == [(HOSTILE.key, bea, -1)])
+    # A button pressed in the thread counts for the channel the digest was for.
+    pressed = dict(by_key[other.key])
+    token = await bot.fake.interact(
+        {"custom_id": f"paperboy:more:{other.key}", "component_type": 2},
+        kind=3,
+        channel=thread_id,
+        message=pressed,
+    )
+    await wait_until(lambda: bot.fake.for_token(token))
+    await wait_until(lambda: len(votes()) == 2)
+    assert votes() == sorted([(HOSTILE.key, bea, -1), (other.key, ada, 1)])
+    assert [c.channel_id for c in repository.list_channels(Platform.DISCORD)] == [CHANNEL]
 
 
 async def test_handler_errors_stay_private_and_change_nothing(bot: Bot) -> None:

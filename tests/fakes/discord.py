@@ -262,8 +262,9 @@ class FakeDiscord:
             return self._json(self._channel(channel_id))
         return self._json({"message": "404: Not Found", "code": 0}, 404)
 
-    @staticmethod
-    def _channel(channel_id: str) -> dict[str, Any]:
+    def _channel(self, channel_id: str) -> dict[str, Any]:
+        if channel_id in self.threads:
+            return self.threads[channel_id]
         return {
             "id": channel_id,
             "type": 15 if channel_id == FORUM else 0,
@@ -418,6 +419,39 @@ class FakeDiscord:
         for ws in list(self._sockets):
             await self._dispatch(ws, "INTERACTION_CREATE", payload)
         return token
+
+    async def react(
+        self,
+        message: dict[str, Any],
+        emoji: str,
+        *,
+        user: str = "500000000000000002",
+        added: bool = True,
+    ) -> None:
+        """Dispatch MESSAGE_REACTION_ADD (or _REMOVE) for a reaction on ``message``."""
+        data: dict[str, Any] = {
+            "user_id": user,
+            "channel_id": message["channel_id"],
+            "message_id": message["id"],
+            "guild_id": GUILD_ID,
+            "emoji": {"id": None, "name": emoji},
+            "burst": False,
+            "type": 0,
+        }
+        if added:  # only an add carries the member and the message's author
+            data["message_author_id"] = BOT_ID
+            data["burst_colors"] = []
+            data["member"] = {
+                "user": _user(user, "ada"),
+                "roles": [],
+                "joined_at": "2026-01-01T00:00:00+00:00",
+                "deaf": False,
+                "mute": False,
+                "flags": 0,
+            }
+        event = "MESSAGE_REACTION_ADD" if added else "MESSAGE_REACTION_REMOVE"
+        for ws in list(self._sockets):
+            await self._dispatch(ws, event, data)
 
     def for_token(self, token: str) -> list[Sent]:
         return [s for s in self.sent if token in s.route]

@@ -96,6 +96,19 @@ class SlackHarness:
         body = urlencode({"payload": json.dumps(payload)}).encode()
         return await self.post(body, "application/x-www-form-urlencoded")
 
+    async def event(self, event: dict[str, Any], *, team: str = "T1") -> httpx.Response:
+        """An Events API callback, as Slack sends it."""
+        envelope = {
+            "token": "legacy",
+            "team_id": team,
+            "api_app_id": "A1",
+            "type": "event_callback",
+            "event_id": f"Ev{time.monotonic_ns()}",
+            "event_time": int(time.time()),
+            "event": event,
+        }
+        return await self.post(json.dumps(envelope).encode(), "application/json")
+
     async def until(self, check: Callable[[], Any]) -> Any:
         return await wait_until(check)
 

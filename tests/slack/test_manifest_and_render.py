@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from pathlib import Path
 
@@ -37,8 +38,15 @@ _TEXT = st.text(max_size=5000)
 
 
 @settings(max_examples=60, deadline=None)
-@given(titles=st.lists(_TEXT, min_size=0, max_size=25), abstract=_TEXT, why=_TEXT)
-def test_any_digest_fits_slack_limits(titles: list[str], abstract: str, why: str) -> None:
+@given(
+    titles=st.lists(_TEXT, min_size=0, max_size=25),
+    abstract=_TEXT,
+    why=_TEXT,
+    layout=st.sampled_from(("grouped", "single")),
+)
+def test_any_digest_fits_slack_limits(
+    titles: list[str], abstract: str, why: str, layout: str
+) -> None:
     items = tuple(
         DigestItem(
             paper=Paper(
@@ -53,8 +61,13 @@ def test_any_digest_fits_slack_limits(titles: list[str], abstract: str, why: str
         )
         for n, t in enumerate(titles)
     )
-    digest = Digest(channel=CHANNEL, day=date(2026, 6, 12), items=items, scanned=len(items))
+    channel = dataclasses.replace(CHANNEL, layout=layout)
+    digest = Digest(channel=channel, day=date(2026, 6, 12), items=items, scanned=len(items))
     messages = render_digest(digest)
+    # Every paper is in exactly one message; in the single layout, each in its own.
+    assert [k for m in messages for k in m.papers] == [i.paper.key for i in items]
+    if layout == "single" and items:
+        assert messages[0].papers == () and all(len(m.papers) == 1 for m in messages[1:])
     shown = 0
     for message in messages:
         assert len(message.blocks) <= LIMITS.blocks

@@ -329,6 +329,7 @@ async def test_settings_modal_opens_validates_and_saves(slack: HarnessFactory) -
                     "selected_options": [
                         {"value": "quiet"},
                         {"value": "thread"},
+                        {"value": "single"},
                         {"value": "boost_recency"},
                     ],
                 }
@@ -362,7 +363,7 @@ async def test_settings_modal_opens_validates_and_saves(slack: HarnessFactory) -
         ("mon", "wed"),
     )
     assert (after.digest_size, after.min_score, after.quiet_day_message) == (4, 0.4, True)
-    assert after.delivery_mode == "thread"
+    assert (after.delivery_mode, after.layout) == ("thread", "single")
     boosts = (after.boost_upvotes, after.boost_recency, after.boost_code)
     assert boosts == (False, True, False)  # unticked boosts are switched off
     assert h.paperboy.repository.ensure_workspace(Platform.SLACK, "T1").restrict_settings
@@ -454,6 +455,89 @@ async def test_summary_is_ephemeral_with_a_share_button(slack: HarnessFactory) -
     await h.command("summary http://169.254.169.254/latest")
     refused = await h.until(lambda: [r for r in h.fake.responses if "IP addresses" in r["text"]])
     assert refused[0]["response_type"] == "ephemeral"
+
+
+def _reaction(kind: str, emoji: str, ts: str, *, user: str = "U2") -> dict[str, Any]:
+    return {
+        "type": kind,
+        "user": user,
+        "reaction": emoji,
+        "item_user": "UBOT",
+        "item": {"type": "message", "channel": "C1", "ts": ts},
+        "event_ts": "1700000099.000200",
+    }
+
+
+async def test_a_reaction_on_a_papers_own_message_is_a_vote(slack: HarnessFactory) -> None:
+    h = await slack()
+    other = Paper(
+        id="2606.00002",
+        arxiv_id="2606.00002",
+        title="Diffusion policy for kitchens",
+        abstract="Diffusion policy for robots in kitchens.",
+    )
+    h.paperboy.repository.upsert_papers([HOSTILE, other], NOW)
+    await h.command("interests add diffusion policy")
+    await h.command("layout single")
+    await h.until(lambda: any("one message per paper" in r["text"] for r in h.fake.responses))
+    await h.command("digest now")
+    await h.until(lambda: any("Posted a digest" in r["text"] for r in h.fake.responses))
+    header, *papers = h.fake.history["C1"]
+    assert header["metadata"]["event_payload"]["papers"] == []
+    assert len(papers) == 2 and all(p["thread_ts"] == header["ts"] for p in papers)
+    by_key = {p["metadata"]["event_payload"]["papers"][0]: p["ts"] for p in papers}
+    assert set(by_key) == {HOSTILE.key, other.key}
+    channel = h.paperboy.repository.ensure_channel(Platform.SLACK, "T1", "C1")
+    assert channel.id is not None
+
+    def votes() -> list[tuple[str, str, int]]:
+        assert channel.id is not None
+        feedback = h.paperboy.repository.list_feedback(channel.id)
+        return sorted((f.paper_key, f.user_id, f.value) for f in feedback)
+
+    response = await h.event(_reaction("reaction_added", "+1::skin-tone-3", by_key[other.key]))
+    assert response.status_code == 200
+    await h.until(lambda: votes() == [(other.key, "U2", 1)])
+    await h.event(_reaction("reaction_added", "thumbsdown", by_key[HOSTILE.key], user="U3"))
+    await h.until(lambda: len(votes()) == 2)
+    assert votes() == sorted([(other.key, "U2", 1), (HOSTILE.key, "U3", -1)])
+    await h.event(_reaction("reaction_removed", "+1::skin-tone-3", by_key[other.key]))
+    await h.until(lambda: votes() == [(HOSTILE.key, "U3", -1)])
+    # Other emoji and the header (no paper) are not votes; nobody is told anything.
+    await h.event(_reaction("reaction_added", "tada", by_key[other.key]))
+    await h.event(_reaction("reaction_added", "+1", header["ts"]))
+    forged = json.dumps(
+        {
+            "type": "event_callback",
+            "team_id": "T1",
+            "event": _reaction("reaction_added", "+1", by_key[other.key], user="U9"),
+        }
+    ).encode()
+    assert (await h.post(forged, "application/json", signature="v0=forged")).status_code == 401
+    # A vote sent after them: once it is in, the events before it were handled too.
+    await h.event(_reaction("reaction_added", "+1", by_key[other.key], user="U4"))
+    await h.until(lambda: len(votes()) == 2)
+    assert votes() == sorted([(HOSTILE.key, "U3", -1), (other.key, "U4", 1)])
+    assert h.fake.called("chat.postEphemeral") == []
+
+
+async def test_a_reaction_on_a_message_of_several_papers_explains_how_to_vote(
+    slack: HarnessFactory,
+) -> None:
+    h = await slack()
+    other = Paper(id="2606.00002", arxiv_id="2606.00002", title="Diffusion policy for kitchens")
+    h.paperboy.repository.upsert_papers([HOSTILE, other], NOW)
+    await h.command("interests add diffusion policy")
+    await h.command("digest now")
+    await h.until(lambda: any("Posted a digest" in r["text"] for r in h.fake.responses))
+    (message,) = h.fake.history["C1"]
+    assert len(message["metadata"]["event_payload"]["papers"]) == 2
+    await h.event(_reaction("reaction_added", "+1", message["ts"]))
+    (hint,) = await h.until(lambda: h.fake.called("chat.postEphemeral"))
+    assert hint.params["user"] == "U2" and "several papers" in hint.params["text"]
+    channel = h.paperboy.repository.ensure_channel(Platform.SLACK, "T1", "C1")
+    assert channel.id is not None
+    assert h.paperboy.repository.list_feedback(channel.id) == []
 
 
 async def test_thread_mode_posts_the_digest_in_a_thread(slack: HarnessFactory) -> None:

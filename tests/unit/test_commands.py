@@ -120,6 +120,7 @@ async def test_interest_lifecycle(
         ("pause now please", "takes no argument"),
         ("boost stars on", "name a boost (upvotes, recency, code)"),
         ("boost code maybe", "say on or off"),
+        ("layout diagonal", "say grouped (several papers per message) or single"),
         ("x" * 2000, "too long"),
     ],
 )
@@ -244,6 +245,21 @@ def test_no_text_crashes_the_grammar(text: str) -> None:
 
 def test_interest_kinds_are_stable() -> None:
     assert {k.value for k in InterestKind} == {"query", "author", "category", "seed", "exclusion"}
+
+
+async def test_layout_is_set_per_channel_and_shown_in_settings(
+    env: tuple[Handlers, MemoryRepository, CommandContext, Publisher],
+) -> None:
+    handlers, repo, ctx, _ = env
+    shown = await handlers.handle("settings", ctx)
+    assert "Layout: several papers per message (vote with the buttons)" in shown.lines
+    reply = await handlers.handle("layout SINGLE", ctx)
+    assert not reply.error and "one message per paper" in reply.text
+    assert repo.ensure_channel(Platform.SLACK, "T1", "C1").layout == "single"
+    shown = await handlers.handle("settings", ctx)
+    assert any(line.startswith("Layout: one message per paper") for line in shown.lines)
+    await handlers.handle("layout grouped", ctx)
+    assert repo.ensure_channel(Platform.SLACK, "T1", "C1").layout == "grouped"
 
 
 async def test_boosts_are_switched_per_channel_and_change_the_ranking(
