@@ -263,11 +263,13 @@ class Outbox:
             async with self._renewing(run.id):
                 if run.attempts > 1:  # an earlier claim may have sent part of it: ask, don't guess
                     arrived = await publisher.find_sent(digest, tag)
-                    for key in arrived & pending:
+                    for key in arrived.keys() & pending:
                         pending.discard(key)
                         delivery_id = deliveries[key].id
                         assert delivery_id is not None
-                        self._repository.mark_delivery(delivery_id, status="sent")
+                        self._repository.mark_delivery(
+                            delivery_id, status="sent", message_id=arrived[key] or None
+                        )
                     if arrived:
                         log.info(
                             "reconciled an interrupted digest",

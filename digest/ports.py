@@ -83,10 +83,10 @@ class Publisher(Protocol):
 
     async def publish(self, digest: Digest, delivery_tag: str) -> list[SentMessage]: ...
 
-    async def find_sent(self, digest: Digest, delivery_tag: str) -> set[str]:
-        """Keys of the digest's papers the platform already shows under this tag; for a
-        digest without papers (a quiet day), ``{QUIET_DIGEST_ARRIVED}`` once its message is
-        there."""
+    async def find_sent(self, digest: Digest, delivery_tag: str) -> dict[str, str]:
+        """The digest's papers the platform already shows under this tag, each with the id of
+        the message showing it; for a digest without papers (a quiet day),
+        ``{QUIET_DIGEST_ARRIVED: id}`` once its message is there."""
         ...
 
 

@@ -24,6 +24,6 @@ class ConsolePublisher:
         self.sent.append(digest)
         return [SentMessage(f"console-{next(self._ids)}", tuple(i.paper.key for i in digest.items))]
 
-    async def find_sent(self, digest: Digest, delivery_tag: str) -> set[str]:
+    async def find_sent(self, digest: Digest, delivery_tag: str) -> dict[str, str]:
         """What was printed before a restart is gone: nothing is known to have arrived."""
-        return set()
+        return {}

@@ -227,8 +227,8 @@ class DiscordPublisher:
     def __init__(self, client: PaperboyDiscord) -> None:
         self._client = client
 
-    async def find_sent(self, digest: Digest, delivery_tag: str) -> set[str]:
-        return set()  # the nonces make the whole re-send idempotent
+    async def find_sent(self, digest: Digest, delivery_tag: str) -> dict[str, str]:
+        return {}  # the nonces make the whole re-send idempotent
 
     async def publish(self, digest: Digest, delivery_tag: str) -> list[SentMessage]:
         from bot.discord_app.render import render_digest

@@ -120,12 +120,12 @@ class SlackPublisher:
         )
         return sent
 
-    async def find_sent(self, digest: Digest, delivery_tag: str) -> set[str]:
+    async def find_sent(self, digest: Digest, delivery_tag: str) -> dict[str, str]:
         """Papers of this delivery that the channel (or the digest's thread) already shows,
-        read from the metadata every paperboy message carries."""
+        with the message showing each, read from the metadata every paperboy message carries."""
         channel = digest.channel
         client = await self._client_for(channel.workspace_id)
-        found: set[str] = set()
+        found: dict[str, str] = {}
         try:
             history = await client.conversations_history(
                 channel=channel.channel_id, limit=100, include_all_metadata=True
@@ -145,9 +145,10 @@ class SlackPublisher:
         for message in messages:
             if _tag(message) == delivery_tag:
                 payload = (message.get("metadata") or {}).get("event_payload") or {}
-                found.update(str(k) for k in payload.get("papers") or [])
+                ts = str(message.get("ts") or "")
+                found.update((str(k), ts) for k in payload.get("papers") or [])
                 if digest.is_empty:
-                    found.add(QUIET_DIGEST_ARRIVED)
+                    found[QUIET_DIGEST_ARRIVED] = ts
         return found
 
 

@@ -560,14 +560,15 @@ async def test_find_sent_reads_what_arrived_back_from_the_messages_metadata(
     channel = h.paperboy.repository.ensure_channel(Platform.SLACK, "T1", "C1")
     quiet = Digest(channel=channel, day=NOW.date(), items=(), scanned=12)
     publisher = h.side.publisher
-    await publisher.publish(quiet, "run-7")
-    assert await publisher.find_sent(quiet, "run-7") == {QUIET_DIGEST_ARRIVED}
-    assert await publisher.find_sent(quiet, "run-8") == set()
+    (quiet_message,) = await publisher.publish(quiet, "run-7")
+    assert await publisher.find_sent(quiet, "run-7") == {QUIET_DIGEST_ARRIVED: quiet_message.id}
+    assert await publisher.find_sent(quiet, "run-8") == {}
     digest = Digest(
         channel=channel,
         day=NOW.date(),
         items=(DigestItem(paper=HOSTILE, score=0.9, why="matches"),),
         scanned=1,
     )
-    await publisher.publish(digest, "run-9")
-    assert await publisher.find_sent(digest, "run-9") == {HOSTILE.key}
+    (message,) = await publisher.publish(digest, "run-9")
+    assert message.papers == (HOSTILE.key,)
+    assert await publisher.find_sent(digest, "run-9") == {HOSTILE.key: message.id}

@@ -65,10 +65,10 @@ class Publisher:
             return [SentMessage(f"m{n}-{k}", (k,)) for k in keys]
         return [SentMessage(f"m{n}", tuple(keys))]
 
-    async def find_sent(self, digest: Digest, delivery_tag: str) -> set[str]:
-        found = set(self.record.papers(delivery_tag))
+    async def find_sent(self, digest: Digest, delivery_tag: str) -> dict[str, str]:
+        found = {key: f"found-{key}" for key in self.record.papers(delivery_tag)}
         if digest.is_empty and any(tag == delivery_tag for tag, _ in self.record.messages):
-            found.add(QUIET_DIGEST_ARRIVED)
+            found[QUIET_DIGEST_ARRIVED] = "found-quiet"
         return found
 
 
@@ -161,7 +161,11 @@ async def test_a_crash_after_posting_is_reconciled_not_resent(
     assert await other.drain({Platform.SLACK: working}, limit=4) == 1
     assert working.published == []  # it had arrived: nothing sent twice
     assert len(record.messages) == 1
-    assert {d.status for d in repo.list_deliveries(target.id)} == {"sent"}
+    # Each paper keeps the message the platform shows it in (a reaction there is a vote).
+    deliveries = repo.list_deliveries(target.id)
+    assert {(d.status, d.message_id) for d in deliveries} == {
+        ("sent", f"found-{d.paper_key}") for d in deliveries
+    }
     last = repo.last_run(target.id)
     assert last is not None and last.status == "sent"
 
