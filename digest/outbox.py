@@ -319,12 +319,15 @@ class Outbox:
                 extra={"channel": channel.address, "run": run.id, "error": repr(exc)},
             )
             return self._report(run, platform, Outcome.RETRY, reason=type(exc).__name__)
+        # Every delivery gets the message that shows the most papers; the papers of other
+        # messages are named one by one (the single layout's; a long digest's continuation).
+        main = max(messages, key=lambda m: len(m.papers)).id if messages else None
         settlement = Settlement(
             run.id,
             "sent",
             len(run.items),
-            messages[0].id if messages else None,
-            tuple((key, m.id) for m in messages for key in m.papers),
+            main,
+            tuple((key, m.id) for m in messages if m.id != main for key in m.papers),
         )
         if settle_later is not None:
             settle_later(settlement)

@@ -7,6 +7,7 @@ characters are defused so a title cannot restyle the message.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -62,6 +63,7 @@ class SlackMessage:
     papers: tuple[str, ...] = ()  # keys of the papers this message carries
 
 
+@functools.lru_cache(maxsize=8192)
 def escape(text: str) -> str:
     """Untrusted text for mrkdwn: entities escaped, formatting characters defused."""
     text = _CONTROL.sub("", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
