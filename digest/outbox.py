@@ -14,7 +14,8 @@ The policy, in order:
 4. A sender that dies (kill -9, a lost machine) stops renewing; its lease runs out and another
    sender claims the run. Because that run was attempted before, the new sender first asks
    the platform which of its papers already arrived under the tag (Slack message metadata,
-   Discord nonces) and sends only the rest. Nothing is guessed, nothing is sent twice.
+   Discord's recent messages and their buttons) and sends only the rest. Nothing is guessed,
+   nothing is sent twice.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ persistent buttons, and a publisher."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 import re
 from typing import Any
@@ -20,7 +21,7 @@ from bot.settings import Settings
 from digest.compose import Digest
 from digest.errors import DeliveryRefused
 from digest.models import Channel, Platform
-from digest.ports import Feedback, SentMessage
+from digest.ports import QUIET_DIGEST_ARRIVED, Feedback, SentMessage
 
 __all__ = ["DiscordPublisher", "PaperboyDiscord", "build_discord_client", "to_view"]
 
@@ -221,27 +222,85 @@ def _resolve_key(client: PaperboyDiscord, channel_id: int, key: str) -> str:
 
 
 class DiscordPublisher:
-    """Posts digests; a re-send after a crash reuses each message's nonce, and Discord
-    (enforce_nonce) answers with the message it already has instead of posting it twice."""
+    """Posts digests, and after a crash tells what of a digest already arrived.
+
+    Every message carries a nonce naming its delivery and its papers: a re-send soon after a
+    crash is answered by Discord with the message it already has (``enforce_nonce``). Discord
+    keeps nonces only for a few minutes, so a later re-send first reads the recent messages of
+    the channel (or of the digest's thread): the buttons of each message name its papers.
+    """
+
+    HISTORY = 100  # recent messages read back per place
 
     def __init__(self, client: PaperboyDiscord) -> None:
         self._client = client
+        # A digest's thread that find_sent found: the re-send continues there.
+        self._threads: dict[str, Any] = {}
+
+    async def _channel(self, digest: Digest) -> Any:
+        channel_id = int(digest.channel.channel_id)
+        return self._client.get_channel(channel_id) or await self._client.fetch_channel(channel_id)
 
     async def find_sent(self, digest: Digest, delivery_tag: str) -> dict[str, str]:
-        return {}  # the nonces make the whole re-send idempotent
+        from bot.discord_app.render import render_digest, short_key
+
+        try:
+            channel = await self._channel(digest)
+            me = self._client.user.id if self._client.user else None
+            wanted = {short_key(i.paper.key): i.paper.key for i in digest.items}
+            quiet = render_digest(digest)[0].content if digest.is_empty else None
+            in_thread = isinstance(channel, discord.ForumChannel) or (
+                digest.channel.delivery_mode == "thread"
+                and isinstance(channel, discord.TextChannel)
+            )
+            places = [channel]
+            if in_thread:  # the digest's own thread (or forum post), newest first
+                places = sorted(
+                    (
+                        t
+                        for t in await channel.guild.active_threads()
+                        if t.parent_id == channel.id
+                        and t.owner_id == me
+                        and t.name.startswith(digest.title)
+                    ),
+                    key=lambda t: t.id,
+                    reverse=True,
+                )
+            for place in places:
+                found: dict[str, str] = {}
+                count = 0
+                async for message in place.history(limit=self.HISTORY):
+                    count += 1
+                    if message.author.id != me:
+                        continue
+                    for short in _papers_of(message):
+                        if short in wanted:
+                            found[wanted[short]] = str(message.id)
+                    if quiet is not None and message.content == quiet:
+                        found[QUIET_DIGEST_ARRIVED] = str(message.id)
+                if in_thread and (found or count == 0):
+                    self._threads[delivery_tag] = place  # continue in it, not in a new one
+                    return found
+                if found:
+                    return found
+        except discord.Forbidden as exc:
+            raise DeliveryRefused(f"Discord: missing access ({exc.status} {exc.text})") from None
+        except discord.NotFound as exc:
+            raise DeliveryRefused(f"Discord: unknown channel ({exc.status} {exc.text})") from None
+        return {}
 
     async def publish(self, digest: Digest, delivery_tag: str) -> list[SentMessage]:
         from bot.discord_app.render import render_digest
 
-        channel_id = int(digest.channel.channel_id)
         ids: list[SentMessage] = []
         try:
-            channel: Any = self._client.get_channel(channel_id) or await self._client.fetch_channel(
-                channel_id
-            )
+            channel = await self._channel(digest)
             messages = render_digest(digest)
             title = f"{digest.title} ({len(digest.items)} papers)"[:100]
-            if isinstance(channel, discord.ForumChannel):
+            reused = self._threads.pop(delivery_tag, None)
+            if reused is not None:
+                channel = reused
+            elif isinstance(channel, discord.ForumChannel):
                 # A forum takes posts, not messages: each digest is a new post.
                 first = messages.pop(0)
                 view = to_view(first)
@@ -262,14 +321,12 @@ class DiscordPublisher:
                 )
             for part, message in enumerate(messages):
                 view = to_view(message)
-                sent = await channel.send(  # type: ignore[union-attr]
+                sent = await channel.send(
                     message.content,
                     embeds=embeds_of(message),
                     allowed_mentions=NONE,
-                    # The delivery tag rides along as the nonce, so a re-send after a crash
-                    # can be recognised instead of duplicated.
-                    # (discord.py sends enforce_nonce with every nonce).
-                    nonce=f"{delivery_tag}-{part}"[:25],
+                    # discord.py sends enforce_nonce with every nonce.
+                    nonce=_nonce(delivery_tag, part, message.papers),
                     **({"view": view} if view else {}),
                 )
                 ids.append(SentMessage(str(sent.id), message.papers))
@@ -278,6 +335,27 @@ class DiscordPublisher:
         except discord.NotFound as exc:
             raise DeliveryRefused(f"Discord: unknown channel ({exc.status} {exc.text})") from None
         return ids
+
+
+def _nonce(tag: str, part: int, papers: tuple[str, ...]) -> str:
+    """At most 25 characters: the delivery, and the papers of the message (a re-send of the
+    papers that are left after a crash must not match an earlier message's nonce); a message
+    without papers (a header, a quiet day) by its place in the digest."""
+    if not papers:
+        return f"{tag}-h{part}"[:25]
+    digest = hashlib.sha1("\n".join(papers).encode()).hexdigest()  # noqa: S324
+    return f"{tag}-{digest}"[:25]
+
+
+def _papers_of(message: discord.Message) -> list[str]:
+    """The (short) paper keys a digest message's vote buttons name."""
+    keys = []
+    for row in message.components:
+        for child in getattr(row, "children", ()):
+            custom_id = getattr(child, "custom_id", None) or ""
+            if custom_id.startswith("paperboy:more:"):
+                keys.append(custom_id.removeprefix("paperboy:more:"))
+    return keys
 
 
 def build_discord_client(settings: Settings, paperboy: App) -> PaperboyDiscord:

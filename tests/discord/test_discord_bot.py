@@ -356,6 +356,59 @@ async def test_reactions_and_buttons_in_a_digest_thread_vote_for_its_channel(bot
     assert [c.channel_id for c in repository.list_channels(Platform.DISCORD)] == [CHANNEL]
 
 
+@pytest.mark.parametrize("threads", [False, True])
+async def test_a_digest_cut_short_is_finished_later_without_repeats(
+    bot: Bot, threads: bool
+) -> None:
+    """The second message of a digest fails; the retry comes after Discord forgot the nonces:
+    what arrived is read back from the channel (or the digest's thread), the rest is sent."""
+    from datetime import timedelta
+
+    from tests.fakes.discord import BOT_ID
+
+    papers = [
+        Paper(
+            id=f"2606.{n:05d}",
+            arxiv_id=f"2606.{n:05d}",
+            uid=f"2606.{n:05d}",
+            title=f"Diffusion policy study {n}",
+            abstract=f"A diffusion policy for robots, variant {n}.",
+        )
+        for n in range(1, 8)
+    ]
+    repository = bot.paperboy.repository
+    repository.upsert_papers(papers, NOW)
+    await bot.answered(await bot.command("interests", "add", {"text": "diffusion policy"}))
+    if threads:
+        await bot.answered(await bot.command("threads", {"mode": "on"}))
+    channel = repository.ensure_channel(Platform.DISCORD, GUILD_ID, CHANNEL)
+    bot.fake.nonce_window = 0.0  # the retry comes later than Discord keeps nonces
+    bot.fake.fail_post_number = 2
+    publisher = bot.client.publisher
+    outbox = bot.paperboy.outbox
+    digest = bot.paperboy.digests.compose(channel)
+    assert len(digest.items) == 7  # two messages: five papers, then two
+    first = await outbox.deliver(digest, publisher)
+    assert first.outcome is Outcome.RETRY
+    bot.paperboy.clock.advance(timedelta(hours=1))  # type: ignore[attr-defined]
+    assert await outbox.drain({Platform.DISCORD: publisher}, limit=5) == 1
+    place = next(iter(bot.fake.threads)) if threads else CHANNEL
+    assert len(bot.fake.threads) == (1 if threads else 0)  # the same thread, continued
+    shown = [
+        c["custom_id"].removeprefix("paperboy:more:")
+        for m in bot.fake.messages[place]
+        if m["author"]["id"] == BOT_ID
+        for row in m["components"]
+        for c in row["components"]
+        if c["custom_id"].startswith("paperboy:more:")
+    ]
+    assert sorted(shown) == sorted(p.key for p in papers)  # each exactly once
+    assert channel.id is not None
+    deliveries = repository.list_deliveries(channel.id)
+    assert {d.status for d in deliveries} == {"sent"}
+    assert all(d.message_id for d in deliveries)
+
+
 async def test_handler_errors_stay_private_and_change_nothing(bot: Bot) -> None:
     await bot.answered(await bot.command("interests", "add", {"text": "rl"}))
     token = await bot.command("interests", "remove", {"interest": "7"})

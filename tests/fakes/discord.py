@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -69,6 +70,12 @@ class FakeDiscord:
     _seq: Any = field(default_factory=lambda: itertools.count(1))
     commands: list[dict[str, Any]] = field(default_factory=list)
     threads: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Discord remembers a message's nonce for a few minutes (enforce_nonce); tests shorten it.
+    nonce_window: float = 300.0
+    # Answer the n-th message post (counting from 1) with a 400, as a failure mid-digest.
+    fail_post_number: int | None = None
+    _posts: int = 0
+    _created: dict[str, float] = field(default_factory=dict)  # message id -> monotonic time
 
     @property
     def api_url(self) -> str:
@@ -242,19 +249,30 @@ class FakeDiscord:
             scripted = self._scripted("messages")
             if scripted:
                 return scripted
-            if request.method == "GET":
-                return self._json(list(reversed(self.messages.get(channel_id, []))))
+            if request.method == "GET":  # newest first, at most ?limit=
+                limit = int(request.query.get("limit", "50"))
+                return self._json(list(reversed(self.messages.get(channel_id, [])))[:limit])
+            now = time.monotonic()
             existing = [
                 m
                 for m in self.messages.get(channel_id, [])
-                if body.get("nonce") and m.get("nonce") == body.get("nonce")
+                if body.get("nonce")
+                and m.get("nonce") == body.get("nonce")
+                and now - self._created.get(m["id"], now) <= self.nonce_window
             ]
             if request.method == "POST" and body.get("enforce_nonce") and existing:
                 return self._json(existing[0])  # Discord's idempotent re-send
+            if request.method == "POST":
+                self._posts += 1
+                if self._posts == self.fail_post_number:
+                    return self._json({"message": "Invalid Form Body", "code": 50035}, 400)
             message = self._message(channel_id, body)
             if request.method == "POST":
                 self.messages.setdefault(channel_id, []).append(message)
+                self._created[message["id"]] = now
             return self._json(message)
+        if parts[0] == "guilds" and parts[-2:] == ["threads", "active"]:
+            return self._json({"threads": list(self.threads.values()), "members": []})
         if parts[0] == "channels":
             channel_id = parts[1]
             if channel_id not in CHANNELS:
