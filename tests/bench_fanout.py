@@ -4,8 +4,10 @@ one message per second per channel (429 + Retry-After beyond it).
 The fake runs in a process of its own (as Slack would be elsewhere); paperboy's real outbox,
 Slack publisher and slack_sdk client do the sending from a SQLite database, the default. The
 ideal is what the rate limit allows: every channel in parallel, a channel's m messages one
-second apart, so (m - 1) seconds after the first post. Reported with the number of 429s, of
-papers posted twice to a channel (must be 0) and of deliveries not settled (must be 0).
+second apart, so (m - 1) seconds after the first post. Also reported: the bound that the
+sender's own throughput r sets, channels / r + (m - 1), which no pacing can beat. Reported
+with the number of 429s, of papers posted twice to a channel (must be 0) and of deliveries
+not settled (must be 0).
 """
 
 from __future__ import annotations
@@ -120,6 +122,10 @@ async def _fanout(
         await process.wait()
     most = stats["most_posts_in_a_channel"]
     ideal = max(most - 1, 0) * 1.0
+    # The ideal assumes every channel's first message leaves at once. A sender that posts r
+    # messages/s needs channels / r seconds just for the first messages, and the last channel
+    # still owes (most - 1) seconds after its first: no schedule can beat that bound.
+    bound = channels / (stats["posts"] / elapsed) + ideal
     label = (
         f"{per_digest} papers{', in a thread' if threads else ''}"
         f"{'' if paced else ', unpaced'}{', PostgreSQL' if database else ', SQLite'}"
@@ -129,7 +135,8 @@ async def _fanout(
         f"queued in {queued:.1f} s; sent in {elapsed:.1f} s vs ideal {ideal:.1f} s "
         f"({elapsed / ideal if ideal else float('nan'):.2f}x, target 1.2x: "
         f"{'met' if ideal and elapsed <= 1.2 * ideal else 'NOT met'}); "
-        f"{stats['posts'] / elapsed:.0f} messages/s; each channel's messages "
+        f"{stats['posts'] / elapsed:.0f} messages/s (at that rate no schedule ends before "
+        f"{bound:.1f} s: {elapsed / bound:.2f}x of it); each channel's messages "
         f"{stats['channel_span_per_gap_median']:.2f} s apart (median); "
         f"429s: {stats['rate_limited']}; "
         f"papers posted twice: {stats['duplicate_papers']}; unsettled deliveries: {unsettled}"
