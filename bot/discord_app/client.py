@@ -284,7 +284,12 @@ class DiscordPublisher:
                 if found:
                     return found
         except discord.Forbidden as exc:
-            raise DeliveryRefused(f"Discord: missing access ({exc.status} {exc.text})") from None
+            # Without Read Message History only the nonces guard the re-send; sending itself
+            # may still be allowed, so this is no reason to pause the channel.
+            log.warning(
+                "cannot read back a digest's messages; relying on nonces",
+                extra={"channel": digest.channel.address, "error": f"{exc.status} {exc.text}"},
+            )
         except discord.NotFound as exc:
             raise DeliveryRefused(f"Discord: unknown channel ({exc.status} {exc.text})") from None
         return {}

@@ -409,6 +409,27 @@ async def test_a_digest_cut_short_is_finished_later_without_repeats(
     assert all(d.message_id for d in deliveries)
 
 
+async def test_without_read_history_a_retry_relies_on_nonces(bot: Bot) -> None:
+    from digest.compose import Digest
+    from digest.models import DigestItem
+
+    channel = bot.paperboy.repository.ensure_channel(Platform.DISCORD, GUILD_ID, CHANNEL)
+    digest = Digest(
+        channel=channel,
+        day=NOW.date(),
+        items=(DigestItem(paper=HOSTILE, score=0.9, why="matches"),),
+        scanned=1,
+    )
+    publisher = bot.client.publisher
+    (sent,) = await publisher.publish(digest, "run-3")
+    assert await publisher.find_sent(digest, "run-3") == {HOSTILE.key: sent.id}
+    bot.fake.unreadable_channels.add(CHANNEL)
+    assert await publisher.find_sent(digest, "run-3") == {}  # not a refusal: no pause
+    (again,) = await publisher.publish(digest, "run-3")
+    assert again.id == sent.id  # within Discord's nonce memory: the same message
+    assert len(bot.fake.messages[CHANNEL]) == 1
+
+
 async def test_handler_errors_stay_private_and_change_nothing(bot: Bot) -> None:
     await bot.answered(await bot.command("interests", "add", {"text": "rl"}))
     token = await bot.command("interests", "remove", {"interest": "7"})

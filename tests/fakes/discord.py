@@ -74,6 +74,7 @@ class FakeDiscord:
     nonce_window: float = 300.0
     # Answer the n-th message post (counting from 1) with a 400, as a failure mid-digest.
     fail_post_number: int | None = None
+    unreadable_channels: set[str] = field(default_factory=set)  # no Read Message History
     _posts: int = 0
     _created: dict[str, float] = field(default_factory=dict)  # message id -> monotonic time
 
@@ -249,6 +250,8 @@ class FakeDiscord:
             scripted = self._scripted("messages")
             if scripted:
                 return scripted
+            if request.method == "GET" and channel_id in self.unreadable_channels:
+                return self._json({"message": "Missing Access", "code": 50001}, 403)
             if request.method == "GET":  # newest first, at most ?limit=
                 limit = int(request.query.get("limit", "50"))
                 return self._json(list(reversed(self.messages.get(channel_id, [])))[:limit])
