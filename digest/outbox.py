@@ -260,6 +260,7 @@ class Outbox:
         )
         tag = f"run-{run.id}"
         platform = str(channel.platform)
+        whole = digest
         try:
             async with self._renewing(run.id):
                 if run.attempts > 1:  # an earlier claim may have sent part of it: ask, don't guess
@@ -306,10 +307,18 @@ class Outbox:
         except Exception as exc:
             # Part of it may have arrived: the next claim asks the platform before re-sending.
             if run.attempts >= MAX_ATTEMPTS:
+                # What arrived stays sent (never offered again); only the rest is given up.
+                arrived = await self._arrived_if_known(publisher, whole, tag)
+                for key in arrived.keys() & pending:
+                    delivery_id = deliveries[key].id if key in deliveries else None
+                    if delivery_id is not None:
+                        self._repository.mark_delivery(
+                            delivery_id, status="sent", message_id=arrived[key] or None
+                        )
                 log.error(
                     "giving up on a digest after %d attempts",
                     run.attempts,
-                    extra={"channel": channel.address, "run": run.id},
+                    extra={"channel": channel.address, "run": run.id, "arrived": len(arrived)},
                 )
                 self._repository.settle_run(run.id, status="failed", picked=0)
                 return self._report(run, platform, Outcome.GAVE_UP, reason=type(exc).__name__)
@@ -335,6 +344,15 @@ class Outbox:
         else:
             self._repository.settle_runs([settlement])
         return self._report(run, platform, Outcome.SENT, sent=len(digest.items))
+
+    @staticmethod
+    async def _arrived_if_known(publisher: Publisher, digest: Digest, tag: str) -> dict[str, str]:
+        """What the platform shows of a digest, or nothing when it cannot be asked."""
+        try:
+            return await publisher.find_sent(digest, tag)
+        except Exception as exc:  # the platform is what keeps failing: log and go on
+            log.warning("could not ask what arrived", extra={"tag": tag, "error": repr(exc)})
+            return {}
 
     def _report(
         self,

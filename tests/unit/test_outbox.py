@@ -261,6 +261,40 @@ async def test_a_run_that_keeps_failing_is_given_up(
     assert {d.status for d in repo.list_deliveries(target.id)} == {"failed"}
 
 
+async def test_what_arrived_before_giving_up_stays_sent(
+    repo: MemoryRepository, clock: FixedClock
+) -> None:
+    """The first attempt posts and loses the answer; asking the platform what arrived fails
+    on every retry. When the run is given up, one last question finds the papers there: they
+    stay sent, so no later digest repeats them."""
+    target = channel(repo)
+    assert target.id is not None
+    asked = 0
+
+    class Unreachable(Publisher):
+        async def find_sent(self, digest: Digest, delivery_tag: str) -> dict[str, str]:
+            nonlocal asked
+            asked += 1
+            if asked < MAX_ATTEMPTS:  # the reconciling question of attempts 2..8
+                raise ConnectionError("platform down")
+            return await super().find_sent(digest, delivery_tag)
+
+    publisher = Unreachable(PlatformRecord(), crash_after_post=True)
+    Outbox(repo, clock, owner="a", lease=LEASE).enqueue(compose(repo, clock, target))
+    outcomes: list[Outcome] = []
+    for _ in range(MAX_ATTEMPTS):
+        results: list[SendResult] = []
+        retrying = Outbox(repo, clock, owner="a", lease=LEASE, on_result=results.append)
+        await retrying.drain({Platform.SLACK: publisher}, limit=1)
+        outcomes += [r.outcome for r in results]
+        clock.advance(timedelta(hours=1))
+    assert outcomes == [Outcome.RETRY] * (MAX_ATTEMPTS - 1) + [Outcome.GAVE_UP]
+    assert len(publisher.published) == 1  # posted once, never again
+    statuses = {d.paper_key: d.status for d in repo.list_deliveries(target.id)}
+    assert statuses == {"2401.00001": "sent", "2401.00002": "sent"}
+    assert compose(repo, clock, target).items == ()  # nothing of it is offered again
+
+
 async def test_drain_sends_channels_in_parallel_within_its_bound(
     repo: MemoryRepository, clock: FixedClock
 ) -> None:
