@@ -241,6 +241,20 @@ async def test_a_refused_channel_is_paused_and_keeps_its_papers(
     assert compose(repo, clock, stored).items  # nothing was sent: resuming delivers them
 
 
+async def drain_hourly(
+    repo: MemoryRepository, clock: FixedClock, publisher: Publisher, *, times: int
+) -> list[Outcome]:
+    """A sender draining once an hour (past every back-off): the outcomes it reported."""
+    outcomes: list[Outcome] = []
+    for _ in range(times):
+        results: list[SendResult] = []
+        retrying = Outbox(repo, clock, owner="a", lease=LEASE, on_result=results.append)
+        await retrying.drain({Platform.SLACK: publisher}, limit=1)
+        outcomes += [r.outcome for r in results]
+        clock.advance(timedelta(hours=1))
+    return outcomes
+
+
 async def test_a_run_that_keeps_failing_is_given_up(
     repo: MemoryRepository, clock: FixedClock
 ) -> None:
@@ -250,13 +264,7 @@ async def test_a_run_that_keeps_failing_is_given_up(
     down.fail = True
     outbox = Outbox(repo, clock, owner="a", lease=LEASE)
     outbox.enqueue(compose(repo, clock, target))
-    outcomes = []
-    for _ in range(MAX_ATTEMPTS + 2):
-        results: list[SendResult] = []
-        retrying = Outbox(repo, clock, owner="a", lease=LEASE, on_result=results.append)
-        await retrying.drain({Platform.SLACK: down}, limit=1)
-        outcomes += [r.outcome for r in results]
-        clock.advance(timedelta(hours=1))
+    outcomes = await drain_hourly(repo, clock, down, times=MAX_ATTEMPTS + 2)
     assert outcomes == [Outcome.RETRY] * (MAX_ATTEMPTS - 1) + [Outcome.GAVE_UP]
     assert {d.status for d in repo.list_deliveries(target.id)} == {"failed"}
 
@@ -281,13 +289,7 @@ async def test_what_arrived_before_giving_up_stays_sent(
 
     publisher = Unreachable(PlatformRecord(), crash_after_post=True)
     Outbox(repo, clock, owner="a", lease=LEASE).enqueue(compose(repo, clock, target))
-    outcomes: list[Outcome] = []
-    for _ in range(MAX_ATTEMPTS):
-        results: list[SendResult] = []
-        retrying = Outbox(repo, clock, owner="a", lease=LEASE, on_result=results.append)
-        await retrying.drain({Platform.SLACK: publisher}, limit=1)
-        outcomes += [r.outcome for r in results]
-        clock.advance(timedelta(hours=1))
+    outcomes = await drain_hourly(repo, clock, publisher, times=MAX_ATTEMPTS)
     assert outcomes == [Outcome.RETRY] * (MAX_ATTEMPTS - 1) + [Outcome.GAVE_UP]
     assert len(publisher.published) == 1  # posted once, never again
     statuses = {d.paper_key: d.status for d in repo.list_deliveries(target.id)}
