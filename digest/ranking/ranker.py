@@ -306,9 +306,12 @@ class HybridRanker:
         if self.embedder is None or index.vectors is None:
             return self._smooth(index, _z(lexical)), lexical
         original = self.embed_query(_expanded_query(text, index.acronyms))
-        dense = (index.vectors @ original).astype(np.float64)
+        # Ordering compares distinctive parts (the day's shared directions removed); the
+        # absolute relevance below keeps plain cosines, whose scale it is calibrated on.
+        dense = index.cosines(original)
+        semantic = index.cosines(original, distinctive=True)
         a = self.dense_weight
-        fused = a * _z(dense) + (1 - a) * _z(lexical)
+        fused = a * _z(semantic) + (1 - a) * _z(lexical)
         query = original
         if self.prf_depth:
             # Rocchio pseudo-relevance feedback: move the query towards its best matches, so a
@@ -316,17 +319,16 @@ class HybridRanker:
             top = _top(fused, self.prf_depth)
             refined = query + self.prf_weight * index.vectors[top].mean(axis=0)
             query = (refined / (np.linalg.norm(refined) or 1.0)).astype(np.float32)
-            semantic = (index.vectors @ query).astype(np.float64)
+            semantic = index.cosines(query, distinctive=True)
             fused = a * _z(semantic) + (1 - a) * _z(lexical)
-        else:
-            semantic = dense.copy()
         closest = dense.copy()  # the typed query's own similarity, for the absolute relevance
         if self.sentence_depth and index.sentence_vectors is not None:
             # The best candidates are re-scored by their two best-matching sentences: a paper
             # whose one paragraph is on topic is not drowned by the rest of its abstract.
             top = _top(fused, self.sentence_depth)
             mix = self.sentence_mix
-            semantic[top] = (1 - mix) * semantic[top] + mix * index.sentence_scores(query, top)
+            best_sentences = index.sentence_scores(query, top, distinctive=True)
+            semantic[top] = (1 - mix) * semantic[top] + mix * best_sentences
             closest[top] = np.maximum(dense[top], index.sentence_scores(original, top))
             fused = a * _z(semantic) + (1 - a) * _z(lexical)
         # Cosines of unrelated MiniLM texts sit near 0.1, clear matches above 0.5: that band,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -226,3 +227,58 @@ def test_sentence_scores_are_the_mean_of_each_papers_two_best_sentences() -> Non
         float(vectors[2] @ query),  # none: the whole-text vector
     ]
     assert np.allclose(scores, expected)
+
+
+def _genre_corpus(n: int, seed: int = 7) -> tuple[list[Paper], object, object, object]:
+    """``n`` papers that share one "genre" direction in varying amounts, each with a topic
+    of its own; paper 0 is mostly genre, paper 1 is mostly topic ``t``."""
+    rng = np.random.default_rng(seed)
+    dim = 64
+    genre, topic = np.eye(dim)[0], np.eye(dim)[1]
+    rows = [3.0 * genre + 0.2 * np.eye(dim)[2], 0.3 * genre + topic]
+    for _ in range(n - 2):
+        own = rng.normal(size=dim)
+        own[:2] = 0
+        rows.append(rng.uniform(0.5, 2.5) * genre + own / np.linalg.norm(own))
+    vectors = np.array(rows, dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    papers = [p(f"g{i}", f"paper {i}") for i in range(n)]
+    query = (2 * genre + topic).astype(np.float32)
+    return papers, vectors, query / np.linalg.norm(query)
+
+
+def test_distinctive_cosines_rank_the_on_topic_paper_above_a_generic_one() -> None:
+    from digest.ranking.index import CorpusIndex
+
+    papers, vectors, query = _genre_corpus(40)
+    index = CorpusIndex(papers, vectors=vectors)
+    raw = index.cosines(query)
+    distinctive = index.cosines(query, distinctive=True)
+    assert raw[0] > raw[1]  # plain cosine: the paper that is mostly genre wins
+    assert distinctive[1] > distinctive[0]  # without the shared directions: the topic wins
+    assert distinctive.argmax() == 1
+
+
+def test_distinctive_cosines_are_cosines_of_the_projected_vectors() -> None:
+    from digest.ranking.index import CorpusIndex, Directions
+
+    papers, vectors, query = _genre_corpus(30)
+    index = CorpusIndex(papers, vectors=vectors)
+    basis = Directions.of(vectors, None).papers.basis
+    assert np.allclose(basis @ basis.T, np.eye(2))
+
+    def without(m: np.ndarray) -> np.ndarray:
+        m = m.astype(np.float64) - (m @ basis.T) @ basis
+        return m / np.linalg.norm(m, axis=-1, keepdims=True)
+
+    expected = without(vectors) @ without(query[None])[0]
+    assert np.allclose(index.cosines(query, distinctive=True), expected, atol=1e-5)
+
+
+def test_a_small_day_keeps_plain_cosines() -> None:
+    """With few papers the shared directions would be the day's topics: nothing is removed."""
+    from digest.ranking.index import MIN_PAPERS_FOR_COMMON, CorpusIndex
+
+    papers, vectors, query = _genre_corpus(MIN_PAPERS_FOR_COMMON - 1)
+    index = CorpusIndex(papers, vectors=vectors)
+    assert np.array_equal(index.cosines(query, distinctive=True), index.cosines(query))
