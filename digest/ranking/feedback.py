@@ -46,11 +46,13 @@ class FeedbackModel:
             return cls._rocchio(index, liked, disliked, weight)
         positives = _vectors(index, liked)
         negatives = _vectors(index, disliked)
+        # The model learns from what sets papers apart, not from what the whole day shares.
+        every = index.distinctive_vectors()
         liked_keys = {p.key for p in liked}
-        background = index.vectors[
-            [i for i, p in enumerate(index.papers) if p.key not in liked_keys]
-        ]
-        features = np.vstack([positives, negatives, background]).astype(np.float64)
+        background = every[[i for i, p in enumerate(index.papers) if p.key not in liked_keys]]
+        features = np.vstack(
+            [index.distinctive_vectors(positives), index.distinctive_vectors(negatives), background]
+        ).astype(np.float64)
         labels = np.concatenate(
             [np.ones(len(positives)), np.zeros(len(negatives) + len(background))]
         )
@@ -64,7 +66,7 @@ class FeedbackModel:
             ]
         )
         coef = _fit_logistic(features, labels, sample_weight)
-        logits = index.vectors.astype(np.float64) @ coef[:-1] + coef[-1]
+        logits = every.astype(np.float64) @ coef[:-1] + coef[-1]
         similarity = (index.vectors @ positives.T).astype(np.float64)
         return cls(
             order=_z(logits),

@@ -98,6 +98,13 @@ class _Projected:
         rest = self.rest if rows is None else self.rest[rows]
         return (raw - components @ along) / (rest * query_rest)
 
+    def remove(self, vectors: Matrix) -> Matrix:
+        """Unit ``vectors`` without the basis, renormalised."""
+        data = vectors.astype(np.float64)
+        data -= (data @ self.basis.T) @ self.basis
+        norms = np.linalg.norm(data, axis=1, keepdims=True)
+        return (data / np.clip(norms, 1e-6, None)).astype(np.float32)
+
 
 @dataclass(frozen=True, slots=True)
 class Directions:
@@ -252,9 +259,25 @@ class CorpusIndex:
         common directions (see ``Directions``), which orders papers better but reads lower."""
         assert self.vectors is not None
         raw = (self.vectors @ query).astype(np.float64)
-        if distinctive and self._common is not None:
-            return self._common.papers.adjust(raw, query)
-        return raw
+        return self.distinctive(raw, query) if distinctive else raw
+
+    def distinctive_vectors(self, vectors: Matrix | None = None) -> Matrix:
+        """``vectors`` (default: every paper's, computed once) without the day's common
+        directions: features for models that learn what a channel likes."""
+        assert self.vectors is not None
+        if self._common is None:
+            return self.vectors if vectors is None else vectors
+        if vectors is None:
+            return self.memo(
+                ("distinctive vectors",), lambda: self.distinctive_vectors(self.vectors)
+            )
+        return self._common.papers.remove(vectors)
+
+    def distinctive(self, cosines: Scores, query: Vector) -> Scores:
+        """Every paper's plain ``cosines`` to ``query`` turned distinctive (a new array)."""
+        if self._common is None:
+            return cosines.copy()
+        return self._common.papers.adjust(cosines, query)
 
     def sentence_scores(
         self,

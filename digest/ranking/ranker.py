@@ -309,7 +309,7 @@ class HybridRanker:
         # Ordering compares distinctive parts (the day's shared directions removed); the
         # absolute relevance below keeps plain cosines, whose scale it is calibrated on.
         dense = index.cosines(original)
-        semantic = index.cosines(original, distinctive=True)
+        semantic = index.distinctive(dense, original)
         a = self.dense_weight
         fused = a * _z(semantic) + (1 - a) * _z(lexical)
         query = original
@@ -400,7 +400,9 @@ def _z(values: Scores) -> Scores:
     return (values - values.mean()) / spread if spread > 1e-12 else np.zeros_like(values)
 
 
+@lru_cache(maxsize=65_536)
 def _parse(text: str) -> ParsedQuery | None:
+    """Interests are parsed for every channel that follows them: once per text is enough."""
     try:
         return parse_query(text)
     except UsageError:
