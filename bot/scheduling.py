@@ -58,6 +58,8 @@ class DigestScheduler:
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._failed_sources: tuple[str, ...] = ()
         self._send_lock = asyncio.Lock()
+        self._catch_up_lock = asyncio.Lock()
+        self._catching_up: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         now = self._app.clock.now()
@@ -86,15 +88,27 @@ class DigestScheduler:
     def shutdown(self) -> None:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+        if self._catching_up is not None:
+            self._catching_up.cancel()
         self._leader.release()
 
     async def elect(self) -> None:
-        """Several replicas may run; only the leader ingests and composes."""
+        """Several replicas may run; only the leader ingests and composes.
+
+        A new leader composes what the old one had not, at once, but beside this check, not
+        inside it: composing a thousand digests takes a while, and leadership must still be
+        re-checked every few seconds meanwhile (and the check not pile up as skipped runs).
+        """
         leading = await asyncio.to_thread(self._leader.is_leader)
-        if leading and not self._leading:
-            self._leading = True
-            await self.catch_up()  # a new leader composes what the old one had not, at once
+        became_leader = leading and not self._leading
         self._leading = leading
+        if became_leader:
+            self._catching_up = asyncio.create_task(self.catch_up(), name="catch-up")
+
+    async def settle(self) -> None:
+        """Waits for a catch-up that an election started (for shutdown and tests)."""
+        if self._catching_up is not None:
+            await self._catching_up
 
     @property
     def leading(self) -> bool:
@@ -136,14 +150,17 @@ class DigestScheduler:
         self._last_ingest = self._app.clock.now()
 
     async def catch_up(self) -> None:
-        """Compose every digest that is due and not yet served today, then send."""
-        if not self._leading:
+        """Compose every digest that is due and not yet served today, then send.
+
+        One at a time: one that finds another under way leaves the work to it."""
+        if not self._leading or self._catch_up_lock.locked():
             return
-        self.sync_channels()
-        for channel in self._app.repository.list_channels():
-            if channel.id is not None and channel.platform in self._publishers:
-                await self.digest_for(channel.id, send=False)
-        await self.send_queued()
+        async with self._catch_up_lock:
+            self.sync_channels()
+            for channel in self._app.repository.list_channels():
+                if channel.id is not None and channel.platform in self._publishers:
+                    await self.digest_for(channel.id, send=False)
+            await self.send_queued()
 
     async def digest_for(self, channel_id: int, *, send: bool = True) -> None:
         """Composes the channel's digest into the outbox if it is due."""

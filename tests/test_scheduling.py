@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,7 +29,8 @@ class Publisher:
 
 
 async def test_due_channels_get_one_digest_and_paused_ones_none(tmp_path: Path) -> None:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 's.db'}", _env_file=None)
+    # No live sources: the digest before a run ingests afresh, and tests stay offline.
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 's.db'}", sources=[], _env_file=None)
     clock = FixedClock(datetime(2026, 6, 12, 8, 0, tzinfo=UTC))  # Friday 08:00 UTC
     publisher = Publisher()
     async with build_app(settings, clock=clock) as app:
@@ -45,6 +47,7 @@ async def test_due_channels_get_one_digest_and_paused_ones_none(tmp_path: Path) 
         await scheduler.catch_up()
         assert publisher.sent == [] and not scheduler.leading  # not elected yet: does nothing
         await scheduler.elect()  # SQLite: the only process leads, and catches up at once
+        await scheduler.settle()
         assert publisher.sent == []  # 08:00 is before the 09:00 schedule
         clock.advance(timedelta(hours=2, minutes=30))  # missed 09:00: the bot was down
         await scheduler.catch_up()
@@ -54,3 +57,43 @@ async def test_due_channels_get_one_digest_and_paused_ones_none(tmp_path: Path) 
         clock.advance(timedelta(days=1))  # Saturday: not a schedule day
         await scheduler.catch_up()
         assert len(publisher.sent) == 1
+
+
+class HeldPublisher(Publisher):
+    """Holds every digest until released, like a platform that is slow to answer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.arrived = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def publish(self, digest: Digest, delivery_tag: str) -> list[SentMessage]:
+        self.arrived.set()
+        await self.release.wait()
+        return await super().publish(digest, delivery_tag)
+
+
+async def test_a_new_leader_catches_up_beside_the_election_not_inside_it(tmp_path: Path) -> None:
+    """Leadership is re-checked every few seconds: the check must not wait for composing and
+    sending a whole day's digests."""
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 's.db'}", embedder="none", sources=[], _env_file=None
+    )
+    clock = FixedClock(datetime(2026, 6, 12, 10, 0, tzinfo=UTC))  # after the 09:00 schedule
+    publisher = HeldPublisher()
+    async with build_app(settings, clock=clock) as app:
+        await app.ingest.ingest([FileSource(SAMPLE)], clock.now().date())
+        channel = app.repository.ensure_channel(Platform.CONSOLE, "w", "due")
+        assert channel.id is not None
+        app.repository.add_interest(
+            channel.id, Interest(kind=InterestKind.QUERY, text="world model")
+        )
+        scheduler = DigestScheduler(app, {Platform.CONSOLE: publisher})
+        # With the catch-up inside the election this would wait for the release forever.
+        await asyncio.wait_for(scheduler.elect(), timeout=30)
+        assert scheduler.leading and publisher.sent == []
+        await asyncio.wait_for(publisher.arrived.wait(), timeout=30)  # the catch-up is sending
+        await scheduler.elect()  # still the leader; no second catch-up starts
+        publisher.release.set()
+        await scheduler.settle()
+        assert [d.channel.channel_id for d in publisher.sent] == ["due"]
