@@ -107,10 +107,12 @@ class Outbox:
                 claimed_by=self._owner if claim else None,
                 lease_until=now + self._lease if claim else None,
                 attempts=1 if claim else 0,
-            )
+            ),
+            # In the run's own transaction: a run whose deliveries a crash had kept from the
+            # database would be settled as "nothing left to send", and its digest lost.
+            paper_keys=[i.paper.key for i in digest.items],
         )
         assert run.id is not None
-        self._repository.record_deliveries(channel.id, run.id, [i.paper.key for i in digest.items])
         return run
 
     async def deliver(self, digest: Digest, publisher: Publisher) -> SendResult:

@@ -234,7 +234,11 @@ class InterestRepository(Protocol):
 
 
 class DeliveryRepository(Protocol):
-    def start_run(self, run: DigestRun) -> DigestRun: ...
+    def start_run(self, run: DigestRun, paper_keys: Sequence[str] = ()) -> DigestRun:
+        """Records a run and, in the same transaction, the deliveries of ``paper_keys`` (as
+        ``record_deliveries`` would): a crash can never leave a run without its outbox rows,
+        which a sender would settle as having nothing left to send."""
+        ...
 
     def claim_runs(
         self, owner: str, *, now: datetime, lease: timedelta, limit: int

@@ -170,9 +170,10 @@ class MemoryRepository:
         return len(doomed)
 
     # runs and deliveries ------------------------------------------------------------------
-    def start_run(self, run: DigestRun) -> DigestRun:
+    def start_run(self, run: DigestRun, paper_keys: Sequence[str] = ()) -> DigestRun:
         stored = dataclasses.replace(run, id=next(self._ids))
         self._runs[stored.id] = stored  # type: ignore[index]
+        self.record_deliveries(run.channel_id, stored.id, paper_keys)
         return stored
 
     def claim_runs(

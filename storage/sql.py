@@ -56,6 +56,10 @@ from storage.tables import (
 )
 from storage.upsert import plan_upsert
 
+# Recording deliveries loses to a replica recording the same paper at that moment at most
+# a few times in a row (each retry sees the rows that won).
+_CONFLICT_RETRIES = 5
+
 __all__ = ["SqlRepository"]
 
 
@@ -260,24 +264,37 @@ class SqlRepository:
             return int(result.rowcount)  # type: ignore[attr-defined]
 
     # runs and deliveries ------------------------------------------------------------------
-    def start_run(self, run: DigestRun) -> DigestRun:
-        with self._session() as session:
-            row = DigestRunRow(
-                channel_id=run.channel_id,
-                started_at=run.started_at,
-                scanned=run.scanned,
-                picked=run.picked,
-                status=run.status,
-                failed_sources=list(run.failed_sources),
-                items=[dataclasses.asdict(item) for item in run.items],
-                note=run.note,
-                claimed_by=run.claimed_by,
-                lease_until=run.lease_until,
-                attempts=run.attempts,
-            )
-            session.add(row)
-            session.flush()
-            return dataclasses.replace(run, id=row.id)
+    def start_run(self, run: DigestRun, paper_keys: Sequence[str] = ()) -> DigestRun:
+        for attempt in range(_CONFLICT_RETRIES):
+            try:
+                with self._session() as session:
+                    stored = self._insert_run(session, run)
+                    assert stored.id is not None
+                    self._record(session, run.channel_id, stored.id, paper_keys)
+                    return stored
+            except IntegrityError:  # another replica recorded one of the papers meanwhile
+                if attempt == _CONFLICT_RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _insert_run(session: Session, run: DigestRun) -> DigestRun:
+        row = DigestRunRow(
+            channel_id=run.channel_id,
+            started_at=run.started_at,
+            scanned=run.scanned,
+            picked=run.picked,
+            status=run.status,
+            failed_sources=list(run.failed_sources),
+            items=[dataclasses.asdict(item) for item in run.items],
+            note=run.note,
+            claimed_by=run.claimed_by,
+            lease_until=run.lease_until,
+            attempts=run.attempts,
+        )
+        session.add(row)
+        session.flush()
+        return dataclasses.replace(run, id=row.id)
 
     def claim_runs(
         self, owner: str, *, now: datetime, lease: timedelta, limit: int
@@ -439,52 +456,45 @@ class SqlRepository:
     def record_deliveries(
         self, channel_id: int, run_id: int | None, paper_keys: Sequence[str]
     ) -> list[Delivery]:
-        keys = list(dict.fromkeys(paper_keys))
-        try:  # the usual case, in one transaction: none of the papers went to the channel yet
-            with self._session() as session:
-                rows = [
-                    DeliveryRow(channel_id=channel_id, paper_key=k, run_id=run_id) for k in keys
-                ]
-                session.add_all(rows)
-                session.flush()
-                return [_delivery(row) for row in rows]
-        except IntegrityError:
-            pass
-        created: list[Delivery] = []
-        for key in keys:
-            # One row per transaction: the unique (channel, paper) constraint decides, so two
-            # replicas composing at once can never both record the same paper.
+        for attempt in range(_CONFLICT_RETRIES):
             try:
                 with self._session() as session:
-                    row = DeliveryRow(channel_id=channel_id, paper_key=key, run_id=run_id)
-                    session.add(row)
-                    session.flush()
-                    created.append(_delivery(row))
-            except IntegrityError:
-                retried = self._reclaim_failed(channel_id, key, run_id)
-                if retried is not None:
-                    created.append(retried)
-        return created
+                    return self._record(session, channel_id, run_id, paper_keys)
+            except IntegrityError:  # another replica recorded one of the papers meanwhile
+                if attempt == _CONFLICT_RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
 
-    def _reclaim_failed(self, channel_id: int, key: str, run_id: int | None) -> Delivery | None:
-        """A failed attempt is claimed again (atomically), never duplicated."""
-        with self._session() as session:
-            query = (
+    @staticmethod
+    def _record(
+        session: Session, channel_id: int, run_id: int | None, paper_keys: Sequence[str]
+    ) -> list[Delivery]:
+        """Outbox rows for the papers the channel never had, and failed ones claimed again,
+        in the caller's transaction. The unique (channel, paper) constraint is the arbiter:
+        a replica that records the same paper first makes this transaction fail whole, and
+        the retry then sees its row."""
+        keys = list(dict.fromkeys(paper_keys))
+        if not keys:
+            return []
+        existing = {
+            row.paper_key: row
+            for row in session.exec(
                 select(DeliveryRow)
-                .where(
-                    DeliveryRow.channel_id == channel_id,
-                    DeliveryRow.paper_key == key,
-                    DeliveryRow.status == "failed",
-                )
+                .where(DeliveryRow.channel_id == channel_id, col(DeliveryRow.paper_key).in_(keys))
                 .with_for_update()
             )
-            row = session.exec(query).first()
+        }
+        rows: list[DeliveryRow] = []
+        for key in keys:
+            row = existing.get(key)
             if row is None:
-                return None
-            row.status, row.run_id = "pending", run_id
-            session.add(row)
-            session.flush()
-            return _delivery(row)
+                rows.append(DeliveryRow(channel_id=channel_id, paper_key=key, run_id=run_id))
+            elif row.status == "failed":  # a failed attempt is claimed again, not duplicated
+                row.status, row.run_id = "pending", run_id
+                rows.append(row)
+        session.add_all(rows)
+        session.flush()
+        return [_delivery(row) for row in rows]
 
     def delivered_keys(self, channel_id: int) -> set[str]:
         query = select(DeliveryRow.paper_key).where(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -412,3 +413,63 @@ def test_failed_deliveries_can_be_claimed_again(repository: Repository) -> None:
     repository.mark_delivery(again.id, status="sent", message_id="m")
     assert repository.record_deliveries(channel.id, None, ["p"]) == []
     assert len(repository.list_deliveries(channel.id)) == 1
+
+
+def test_a_run_is_recorded_with_its_deliveries(repository: Repository) -> None:
+    channel = repository.ensure_channel(Platform.CONSOLE, "local", "c")
+    assert channel.id is not None
+    (failed,) = repository.record_deliveries(channel.id, None, ["failed"])
+    assert failed.id is not None
+    repository.mark_delivery(failed.id, status="failed")
+    repository.record_deliveries(channel.id, None, ["had"])
+    run = repository.start_run(
+        DigestRun(channel_id=channel.id, started_at=T0), ["new", "had", "failed", "new"]
+    )
+    assert run.id is not None
+    ours = {d.paper_key: d for d in repository.list_deliveries(channel.id, run_id=run.id)}
+    # New papers get rows, a failed one is claimed again, one the channel had is left alone.
+    assert set(ours) == {"new", "failed"}
+    assert all(d.status == "pending" for d in ours.values())
+    assert ours["failed"].id == failed.id
+    assert len(repository.list_deliveries(channel.id)) == 3
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_a_run_whose_deliveries_fail_to_record_is_not_recorded_either(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """A crash between the two writes could leave a run without outbox rows, which a sender
+    settles as "nothing left to send": the digest would be lost. They commit together."""
+    from sqlalchemy import event
+
+    from storage.engine import create_db_engine, upgrade_schema
+    from storage.sql import SqlRepository
+
+    if kind == "sqlite":
+        engine = create_db_engine(f"sqlite:///{tmp_path / 'atomic.db'}")
+    else:
+        engine = request.getfixturevalue("postgres_engine")
+    upgrade_schema(engine)
+    repository = SqlRepository(engine)
+    channel = repository.ensure_channel(Platform.CONSOLE, "local", "c")
+    assert channel.id is not None
+
+    class DiskFull(Exception):
+        pass
+
+    def fail_deliveries(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO DELIVERIES"):
+            raise DiskFull("the database gave up between the run and its deliveries")
+
+    event.listen(engine, "before_cursor_execute", fail_deliveries)
+    with pytest.raises(DiskFull):
+        repository.start_run(DigestRun(channel_id=channel.id, started_at=T0), ["a", "b"])
+    event.remove(engine, "before_cursor_execute", fail_deliveries)
+    assert repository.last_run(channel.id) is None
+    assert repository.list_deliveries(channel.id) == []
+    run = repository.start_run(DigestRun(channel_id=channel.id, started_at=T0), ["a", "b"])
+    assert {d.paper_key for d in repository.list_deliveries(channel.id, run_id=run.id)} == {
+        "a",
+        "b",
+    }
+    engine.dispose()
