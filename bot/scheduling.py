@@ -104,6 +104,7 @@ class DigestScheduler:
         self._leading = leading
         if became_leader:
             self._catching_up = asyncio.create_task(self.catch_up(), name="catch-up")
+            self._catching_up.add_done_callback(_log_failure)
 
     async def settle(self) -> None:
         """Waits for a catch-up that an election started (for shutdown and tests)."""
@@ -201,3 +202,9 @@ class DigestScheduler:
                 await self._app.outbox.drain(self._publishers, limit=self._concurrency)
             except Exception:  # the database may be away for a moment; the next tick retries
                 log.exception("sending queued digests failed")
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    """A task's exception is otherwise reported only when it is garbage-collected, if ever."""
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.error("catching up after the election failed", exc_info=error)

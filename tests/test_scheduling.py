@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from bot.app import build_app
 from bot.scheduling import DigestScheduler
@@ -97,3 +102,22 @@ async def test_a_new_leader_catches_up_beside_the_election_not_inside_it(tmp_pat
         publisher.release.set()
         await scheduler.settle()
         assert [d.channel.channel_id for d in publisher.sent] == ["due"]
+
+
+async def test_a_failed_catch_up_after_an_election_is_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 's.db'}", embedder="none", sources=[], _env_file=None
+    )
+    async with build_app(settings, clock=FixedClock(datetime(2026, 6, 12, 10, tzinfo=UTC))) as app:
+        scheduler = DigestScheduler(app, {Platform.CONSOLE: Publisher()})
+        with app.engine.begin() as connection:  # the database loses a table under us
+            connection.execute(text("DROP TABLE interests"))
+            connection.execute(text("DROP TABLE channels"))
+        with caplog.at_level(logging.ERROR, logger="bot.scheduling"):
+            await scheduler.elect()
+            with pytest.raises(OperationalError):
+                await scheduler.settle()
+        assert scheduler.leading  # the election itself went through
+        assert "catching up after the election failed" in caplog.text
