@@ -194,6 +194,8 @@ class DigestService:
                 else None,
                 sentences=[stored[k].sentences for k in keys],
             )
+        # The day's interests, scored together now rather than one by one as channels fall due.
+        self._ranker.prepare(index, self._repository.followed_queries())
         self._index = (keys, index)
         return index
 

@@ -9,7 +9,16 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from digest.identifiers import normalise_title, parse_arxiv_id
-from digest.models import Channel, DigestRun, Interest, Paper, Platform, SourceHealth, Workspace
+from digest.models import (
+    Channel,
+    DigestRun,
+    Interest,
+    InterestKind,
+    Paper,
+    Platform,
+    SourceHealth,
+    Workspace,
+)
 from digest.ports import (
     Delivery,
     Feedback,
@@ -156,6 +165,17 @@ class MemoryRepository:
         return [
             i for iid, i in self._interests.items() if self._interest_channel[iid] == channel_id
         ]
+
+    def followed_queries(self) -> list[str]:
+        return list(
+            dict.fromkeys(
+                interest.text
+                for iid, interest in self._interests.items()
+                if interest.kind == InterestKind.QUERY
+                and (channel := self._channels.get(self._interest_channel[iid])) is not None
+                and not channel.paused
+            )
+        )
 
     def remove_interest(self, channel_id: int, interest_id: int) -> bool:
         if self._interest_channel.get(interest_id) != channel_id:

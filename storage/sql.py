@@ -14,6 +14,7 @@ from digest.models import (
     Channel,
     DigestRun,
     Interest,
+    InterestKind,
     Paper,
     Platform,
     RunItem,
@@ -246,6 +247,17 @@ class SqlRepository:
         )
         with self._session() as session:
             return [interest_from_row(row) for row in session.exec(query)]
+
+    def followed_queries(self) -> list[str]:
+        query = (
+            select(InterestRow.text)
+            .join(ChannelRow, col(ChannelRow.id) == InterestRow.channel_id)
+            .where(InterestRow.kind == str(InterestKind.QUERY), col(ChannelRow.paused).is_(False))
+            .distinct()
+            .order_by(InterestRow.text)
+        )
+        with self._session() as session:
+            return list(session.exec(query))
 
     def remove_interest(self, channel_id: int, interest_id: int) -> bool:
         with self._session() as session:

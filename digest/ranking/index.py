@@ -98,6 +98,12 @@ class _Projected:
         rest = self.rest if rows is None else self.rest[rows]
         return (raw - components @ along) / (rest * query_rest)
 
+    def adjust_many(self, raw: Scores, queries: Matrix) -> Scores:
+        """``adjust`` for every row of ``queries`` at once: (vectors x queries)."""
+        along = queries.astype(np.float64) @ self.basis.T  # (queries, k)
+        query_rest = np.sqrt(np.clip(1.0 - (along**2).sum(axis=1), 1e-6, None))
+        return (raw - self.components @ along.T) / np.outer(self.rest, query_rest)
+
     def remove(self, vectors: Matrix) -> Matrix:
         """Unit ``vectors`` without the basis, renormalised."""
         data = vectors.astype(np.float64)
@@ -178,6 +184,9 @@ class CorpusIndex:
         self.neighbours = self._neighbours(neighbours) if vectors is not None else None
 
     # --- cached per-day features: computed once, reused by every channel -------------------
+    def memoized(self, key: tuple[object, ...]) -> bool:
+        return key in self._memo
+
     def memo(self, key: tuple[object, ...], compute: Callable[[], T]) -> T:
         """A value computed once per index (a day's papers) and shared by every channel."""
         if key not in self._memo:
@@ -279,9 +288,19 @@ class CorpusIndex:
 
     def distinctive(self, cosines: Scores, query: Vector) -> Scores:
         """Every paper's plain ``cosines`` to ``query`` turned distinctive (a new array)."""
+        return self.distinctive_many(cosines[:, None], query[None, :])[:, 0]
+
+    def cosines_many(self, queries: Matrix) -> Scores:
+        """Every paper's plain cosine to each of ``queries`` (a row each): papers x queries,
+        in one matrix product."""
+        assert self.vectors is not None
+        return (self.vectors @ queries.T).astype(np.float64)
+
+    def distinctive_many(self, cosines: Scores, queries: Matrix) -> Scores:
+        """``cosines_many`` turned distinctive (a new array)."""
         if self._common is None:
             return cosines.copy()
-        return self._common.papers.adjust(cosines, query)
+        return self._common.papers.adjust_many(cosines, queries)
 
     def sentence_scores(
         self,

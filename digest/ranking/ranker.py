@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -30,6 +30,8 @@ from digest.ranking.query import ParsedQuery, parse_query
 from digest.ranking.text import tokenize
 
 __all__ = ["ChannelProfile", "HybridRanker", "LexicalRanker", "Priors", "select"]
+
+_BATCH = 64  # interests scored together by ``prepare``: (papers x 64) matrices stay small
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -299,44 +301,91 @@ class HybridRanker:
             scores[row] = 0.0  # the seed itself is not news
         return scores
 
+    def prepare(self, index: CorpusIndex, interests: Iterable[str]) -> int:
+        """Scores many interests' topics at once, ahead of the channels that follow them.
+
+        Each step is one matrix product for a batch of interests instead of one
+        matrix-vector product per interest, so the day's embeddings are read once per batch,
+        not twice per interest. Channels ranked afterwards find their interests scored (the
+        same scores as one by one). Returns how many topics were scored."""
+        texts = []
+        for text in dict.fromkeys(interests):
+            parsed = _parse(text)
+            if (
+                parsed is not None
+                and parsed.text
+                and not index.memoized(self._topic_key(parsed.text))
+            ):
+                texts.append(parsed.text)
+        texts = list(dict.fromkeys(texts))
+        for start in range(0, len(texts), _BATCH):
+            chunk = texts[start : start + _BATCH]
+            for text, scores in zip(chunk, self._topic_scores_many(index, chunk), strict=True):
+                index.memo(self._topic_key(text), lambda scores=scores: scores)
+        return len(texts)
+
+    def _topic_key(self, text: str) -> tuple[object, ...]:
+        return ("topic", self.name, text)
+
     def _topic_scores(self, index: CorpusIndex, text: str) -> tuple[Scores, Scores]:
         """(order in z units, absolute relevance) of every paper for a topic query."""
-        variants = _variants(text, index.acronyms)
-        lexical = np.max([index.lexical(tokenize(v)) for v in variants], axis=0)
+        return index.memo(self._topic_key(text), lambda: self._topic_scores_many(index, [text])[0])
+
+    def _topic_scores_many(
+        self, index: CorpusIndex, texts: Sequence[str]
+    ) -> list[tuple[Scores, Scores]]:
+        """``_topic_scores`` of several queries: the products over every paper are batched,
+        the rest (per query) is the same arithmetic column by column."""
+        lexical = np.column_stack(
+            [
+                np.max([index.lexical(tokenize(v)) for v in _variants(t, index.acronyms)], axis=0)
+                for t in texts
+            ]
+        )
         if self.embedder is None or index.vectors is None:
-            return self._smooth(index, _z(lexical)), lexical
-        original = self.embed_query(_expanded_query(text, index.acronyms))
+            return [(self._smooth(index, _z(column)), column) for column in lexical.T]
+        originals = np.vstack(
+            [self.embed_query(_expanded_query(t, index.acronyms)) for t in texts]
+        ).astype(np.float32)
         # Ordering compares distinctive parts (the day's shared directions removed); the
         # absolute relevance below keeps plain cosines, whose scale it is calibrated on.
-        dense = index.cosines(original)
-        semantic = index.distinctive(dense, original)
+        dense = index.cosines_many(originals)
+        semantic = index.distinctive_many(dense, originals)
         a = self.dense_weight
-        fused = a * _z(semantic) + (1 - a) * _z(lexical)
-        query = original
+        lexical_z = _z(lexical)
+        fused = a * _z(semantic) + (1 - a) * lexical_z
+        queries = originals
         if self.prf_depth:
-            # Rocchio pseudo-relevance feedback: move the query towards its best matches, so a
-            # two-word interest borrows the vocabulary of the papers it clearly means.
-            top = _top(fused, self.prf_depth)
-            refined = query + self.prf_weight * index.vectors[top].mean(axis=0)
-            query = (refined / (np.linalg.norm(refined) or 1.0)).astype(np.float32)
-            semantic = index.cosines(query, distinctive=True)
-            fused = a * _z(semantic) + (1 - a) * _z(lexical)
+            # Rocchio pseudo-relevance feedback: move each query towards its best matches, so
+            # a two-word interest borrows the vocabulary of the papers it clearly means.
+            k = min(self.prf_depth, len(index))
+            top = np.argpartition(-fused, k - 1, axis=0)[:k]  # (k, queries)
+            refined = originals + self.prf_weight * index.vectors[top].mean(axis=0)
+            norms = np.linalg.norm(refined, axis=1, keepdims=True)
+            queries = (refined / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+            semantic = index.distinctive_many(index.cosines_many(queries), queries)
+            fused = a * _z(semantic) + (1 - a) * lexical_z
         closest = dense.copy()  # the typed query's own similarity, for the absolute relevance
         if self.sentence_depth and index.sentence_vectors is not None:
             # The best candidates are re-scored by their two best-matching sentences: a paper
             # whose one paragraph is on topic is not drowned by the rest of its abstract.
-            top = _top(fused, self.sentence_depth)
             mix = self.sentence_mix
-            best_sentences = index.sentence_scores(query, top, distinctive=True)
-            semantic[top] = (1 - mix) * semantic[top] + mix * best_sentences
-            closest[top] = np.maximum(dense[top], index.sentence_scores(original, top))
-            fused = a * _z(semantic) + (1 - a) * _z(lexical)
+            for j in range(len(texts)):
+                top = _top(fused[:, j], self.sentence_depth)
+                best_sentences = index.sentence_scores(queries[j], top, distinctive=True)
+                semantic[top, j] = (1 - mix) * semantic[top, j] + mix * best_sentences
+                closest[top, j] = np.maximum(
+                    dense[top, j], index.sentence_scores(originals[j], top)
+                )
+            fused = a * _z(semantic) + (1 - a) * lexical_z
         # Cosines of unrelated MiniLM texts sit near 0.1, clear matches above 0.5: that band,
         # rescaled to [0, 1], blends with BM25 into a relevance that holds across days. It
         # uses the query as typed: feedback-refined queries resemble every candidate a bit.
         rescaled = np.clip((closest - 0.1) / 0.5, 0.0, 1.0)
         relevance = a * rescaled + (1 - a) * lexical
-        return self._smooth(index, fused), relevance
+        return [
+            (self._smooth(index, fused[:, j]), relevance[:, j].copy()) for j in range(len(texts))
+        ]
 
     def _smooth(self, index: CorpusIndex, scores: Scores) -> Scores:
         """Blend each paper's score with its nearest neighbours' (the cluster hypothesis)."""
@@ -395,9 +444,11 @@ def _top(values: Scores, k: int) -> npt.NDArray[np.int64]:
 
 
 def _z(values: Scores) -> Scores:
-    """Standardise over the day's papers (a constant vector becomes zeros)."""
-    spread = float(values.std())
-    return (values - values.mean()) / spread if spread > 1e-12 else np.zeros_like(values)
+    """Standardise over the day's papers (axis 0: each column of a matrix on its own; a
+    constant column becomes zeros)."""
+    spread = values.std(axis=0)
+    safe = np.where(spread > 1e-12, spread, 1.0)
+    return np.where(spread > 1e-12, (values - values.mean(axis=0)) / safe, 0.0)
 
 
 @lru_cache(maxsize=65_536)

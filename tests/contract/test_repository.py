@@ -473,3 +473,22 @@ def test_a_run_whose_deliveries_fail_to_record_is_not_recorded_either(
         "b",
     }
     engine.dispose()
+
+
+def test_followed_queries_are_the_distinct_topics_of_active_channels(
+    repository: Repository,
+) -> None:
+    active = repository.ensure_channel(Platform.SLACK, "T1", "C1")
+    other = repository.ensure_channel(Platform.DISCORD, "G1", "D1")
+    quiet = repository.ensure_channel(Platform.SLACK, "T1", "C2")
+    assert active.id is not None and other.id is not None and quiet.id is not None
+    repository.save_channel(dataclasses.replace(quiet, paused=True))
+    for channel_id, kind, text in [
+        (active.id, InterestKind.QUERY, "RLHF"),
+        (active.id, InterestKind.AUTHOR, "Sutton"),
+        (other.id, InterestKind.QUERY, "RLHF"),
+        (other.id, InterestKind.QUERY, "diffusion policy"),
+        (quiet.id, InterestKind.QUERY, "protein folding"),  # paused: not read today
+    ]:
+        repository.add_interest(channel_id, Interest(kind=kind, text=text))
+    assert sorted(repository.followed_queries()) == ["RLHF", "diffusion policy"]

@@ -129,3 +129,47 @@ def test_sentences_split_title_first() -> None:
 def test_load_embedder_modes() -> None:
     assert load_embedder("none") is None
     assert isinstance(load_embedder("hashing"), HashingEmbedder)
+
+
+def _many_papers(n: int = 60) -> list[Paper]:
+    """A day big enough (>= 20 papers) for the shared directions to be left out."""
+    topics = [
+        ("reinforcement learning", "policy value critic reward"),
+        ("mixture of experts", "router experts tokens sparse inference"),
+        ("contextual bandits", "regret arms exploration bounds"),
+        ("robot manipulation", "grasping demonstrations diffusion policy"),
+        ("protein folding", "structure sequence residues prediction"),
+    ]
+    papers = []
+    for i in range(n):
+        name, words = topics[i % len(topics)]
+        extra = " ".join(words.split()[: 1 + i % 4])
+        changed = words.split()[i % 4]
+        papers.append(
+            Paper(
+                uid=f"p{i}",
+                title=f"{name.title()} study {i}",
+                abstract=f"We study {name} with {extra}. Variant {i} changes {changed}.",
+            )
+        )
+    return papers
+
+
+def test_prepared_interests_rank_exactly_as_interests_scored_one_by_one() -> None:
+    papers = _many_papers()
+    texts = ["reinforcement learning critic", "MoE inference", "bandit regret -protein"]
+    profiles = [
+        ChannelProfile(interests=(query(texts[0]), query(texts[1]))),
+        ChannelProfile(interests=(query(texts[2]),)),
+    ]
+    lazy, batched = HybridRanker(HashingEmbedder()), HybridRanker(HashingEmbedder())
+    lazy_index, batched_index = lazy.index(papers), batched.index(papers)
+    # Duplicates, operator-only and unreadable interests are not topics to score.
+    assert batched.prepare(batched_index, [*texts, texts[0], "author:Sutton", '"unclosed']) == 3
+    assert batched.prepare(batched_index, texts) == 0  # already scored
+    for profile in profiles:
+        expected = lazy.score_index(lazy_index, profile)
+        got = batched.score_index(batched_index, profile)
+        assert [i.paper.key for i in got] == [i.paper.key for i in expected]
+        np.testing.assert_allclose([i.score for i in got], [i.score for i in expected], atol=1e-6)
+        assert [i.why for i in got] == [i.why for i in expected]
