@@ -182,6 +182,14 @@ class CorpusIndex:
         if vectors is not None and len(vectors) >= MIN_PAPERS_FOR_COMMON:
             self._common = Directions.of(vectors, self.sentence_vectors)
         self.neighbours = self._neighbours(neighbours) if vectors is not None else None
+        # The mean over each paper's neighbours as one sparse product (rows average them).
+        self.neighbour_mean: sparse.csr_matrix | None = None
+        if self.neighbours is not None:
+            n, k = self.neighbours.shape
+            self.neighbour_mean = sparse.csr_matrix(
+                (np.full(n * k, 1.0 / k), self.neighbours.ravel(), np.arange(0, n * k + 1, k)),
+                shape=(n, n),
+            )
 
     # --- cached per-day features: computed once, reused by every channel -------------------
     def memoized(self, key: tuple[object, ...]) -> bool:

@@ -343,7 +343,8 @@ class HybridRanker:
             ]
         )
         if self.embedder is None or index.vectors is None:
-            return [(self._smooth(index, _z(column)), column) for column in lexical.T]
+            order = self._smooth(index, _z(lexical))
+            return [(order[:, j].copy(), lexical[:, j].copy()) for j in range(len(texts))]
         originals = np.vstack(
             [self.embed_query(_expanded_query(t, index.acronyms)) for t in texts]
         ).astype(np.float32)
@@ -383,17 +384,15 @@ class HybridRanker:
         # uses the query as typed: feedback-refined queries resemble every candidate a bit.
         rescaled = np.clip((closest - 0.1) / 0.5, 0.0, 1.0)
         relevance = a * rescaled + (1 - a) * lexical
-        return [
-            (self._smooth(index, fused[:, j]), relevance[:, j].copy()) for j in range(len(texts))
-        ]
+        order = self._smooth(index, fused)
+        return [(order[:, j].copy(), relevance[:, j].copy()) for j in range(len(texts))]
 
     def _smooth(self, index: CorpusIndex, scores: Scores) -> Scores:
-        """Blend each paper's score with its nearest neighbours' (the cluster hypothesis)."""
-        if not self.smoothing or index.neighbours is None:
+        """Blend each paper's score with its nearest neighbours' (the cluster hypothesis);
+        for a matrix, each column on its own."""
+        if not self.smoothing or index.neighbour_mean is None:
             return scores
-        return (1 - self.smoothing) * scores + self.smoothing * scores[index.neighbours].mean(
-            axis=1
-        )
+        return (1 - self.smoothing) * scores + self.smoothing * (index.neighbour_mean @ scores)
 
     @staticmethod
     def _explain(
