@@ -10,6 +10,7 @@ embedding model the same code ranks lexically.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -210,15 +211,20 @@ class HybridRanker:
             return np.full(n, -np.inf), np.zeros(n), lambda rows: np.full(len(rows), -1)
         # A lighter interest counts for less: its scores shift down by up to one z unit.
         shifts = [1.0 - math.sqrt(max(i.weight, 0.0) / max_weight) for _, i, _ in scored]
-        weighted = np.vstack(
-            [r.gated - shift for (_, _, r), shift in zip(scored, shifts, strict=True)]
+        # Pairwise maxima, not a stacked matrix: a channel has a few interests over many
+        # papers, and only the rows shown need to know which interest won.
+        weighted = [
+            r.gated - shift if shift else r.gated
+            for (_, _, r), shift in zip(scored, shifts, strict=True)
+        ]
+        total = functools.reduce(np.maximum, weighted[1:], weighted[0])
+        relevance = functools.reduce(
+            np.maximum, (r.relevance for _, _, r in scored[1:]), scored[0][2].relevance
         )
-        total = weighted.max(axis=0)
-        relevance = np.vstack([r.relevance for _, _, r in scored]).max(axis=0)
         positions = np.array([p for p, _, _ in scored], dtype=np.int64)
 
         def best(rows: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-            winner = positions[np.argmax(weighted[:, rows], axis=0)]
+            winner = positions[np.argmax(np.vstack([w[rows] for w in weighted]), axis=0)]
             return np.where(np.isfinite(total[rows]), winner, -1)
 
         return total, relevance, best
