@@ -293,11 +293,10 @@ class HybridRanker:
             for w in _display_words(parsed.text, index.acronyms)
             if (stems := tuple(tokenize(w)))
         )
+        if not mask.all():  # (without filters the topic's own arrays are shared, not copied)
+            order, relevance = np.where(mask, order, -np.inf), np.where(mask, relevance, 0.0)
         return _InterestScores(
-            label=f"“{interest.text}”",
-            order=np.where(mask, order, -np.inf),
-            relevance=np.where(mask, relevance, 0.0),
-            words=words,
+            label=f"“{interest.text}”", order=order, relevance=relevance, words=words
         )
 
     def _seed_scores(self, index: CorpusIndex, seed: Paper) -> Scores:

@@ -155,14 +155,15 @@ def _many_papers(n: int = 60) -> list[Paper]:
     return papers
 
 
-def test_prepared_interests_rank_exactly_as_interests_scored_one_by_one() -> None:
+@pytest.mark.parametrize("embedded", [True, False], ids=["hybrid", "lexical-only"])
+def test_prepared_interests_rank_exactly_as_interests_scored_one_by_one(embedded: bool) -> None:
     papers = _many_papers()
     texts = ["reinforcement learning critic", "MoE inference", "bandit regret -protein"]
     profiles = [
         ChannelProfile(interests=(query(texts[0]), query(texts[1]))),
         ChannelProfile(interests=(query(texts[2]),)),
     ]
-    lazy, batched = HybridRanker(HashingEmbedder()), HybridRanker(HashingEmbedder())
+    lazy, batched = (HybridRanker(HashingEmbedder() if embedded else None) for _ in range(2))
     lazy_index, batched_index = lazy.index(papers), batched.index(papers)
     # Duplicates, operator-only and unreadable interests are not topics to score.
     assert batched.prepare(batched_index, [*texts, texts[0], "author:Sutton", '"unclosed']) == 3
