@@ -107,7 +107,7 @@ class DigestScheduler:
             self._catching_up.add_done_callback(_log_failure)
 
     async def settle(self) -> None:
-        """Waits for a catch-up that an election started (for shutdown and tests)."""
+        """Waits for the catch-up an election started, if any (it re-raises its error)."""
         if self._catching_up is not None:
             await self._catching_up
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from digest.identifiers import normalise_title, parse_arxiv_id
@@ -60,6 +60,7 @@ from storage.upsert import plan_upsert
 # Recording deliveries loses to a replica recording the same paper at that moment at most
 # a few times in a row (each retry sees the rows that won).
 _CONFLICT_RETRIES = 5
+T = TypeVar("T")
 
 __all__ = ["SqlRepository"]
 
@@ -277,14 +278,22 @@ class SqlRepository:
 
     # runs and deliveries ------------------------------------------------------------------
     def start_run(self, run: DigestRun, paper_keys: Sequence[str] = ()) -> DigestRun:
+        def write(session: Session) -> DigestRun:
+            stored = self._insert_run(session, run)
+            assert stored.id is not None
+            self._record(session, run.channel_id, stored.id, paper_keys)
+            return stored
+
+        return self._retrying_conflicts(write)
+
+    def _retrying_conflicts(self, write: Callable[[Session], T]) -> T:
+        """``write`` in one transaction, again when another replica recorded one of the same
+        deliveries meanwhile (the retry sees its rows)."""
         for attempt in range(_CONFLICT_RETRIES):
             try:
                 with self._session() as session:
-                    stored = self._insert_run(session, run)
-                    assert stored.id is not None
-                    self._record(session, run.channel_id, stored.id, paper_keys)
-                    return stored
-            except IntegrityError:  # another replica recorded one of the papers meanwhile
+                    return write(session)
+            except IntegrityError:
                 if attempt == _CONFLICT_RETRIES - 1:
                     raise
         raise AssertionError("unreachable")
@@ -468,14 +477,9 @@ class SqlRepository:
     def record_deliveries(
         self, channel_id: int, run_id: int | None, paper_keys: Sequence[str]
     ) -> list[Delivery]:
-        for attempt in range(_CONFLICT_RETRIES):
-            try:
-                with self._session() as session:
-                    return self._record(session, channel_id, run_id, paper_keys)
-            except IntegrityError:  # another replica recorded one of the papers meanwhile
-                if attempt == _CONFLICT_RETRIES - 1:
-                    raise
-        raise AssertionError("unreachable")
+        return self._retrying_conflicts(
+            lambda session: self._record(session, channel_id, run_id, paper_keys)
+        )
 
     @staticmethod
     def _record(

@@ -89,20 +89,15 @@ class _Projected:
         return cls(basis, components, rest)
 
     def adjust(
-        self, raw: Scores, query: Vector, rows: npt.NDArray[np.int64] | None = None
+        self, raw: Scores, queries: Matrix, rows: npt.NDArray[np.int64] | None = None
     ) -> Scores:
-        """Cosines of the vectors (at ``rows``) and ``query``, both without the basis."""
-        along = self.basis @ query.astype(np.float64)
-        query_rest = math.sqrt(max(1.0 - float(along @ along), 1e-6))
-        components = self.components if rows is None else self.components[rows]
-        rest = self.rest if rows is None else self.rest[rows]
-        return (raw - components @ along) / (rest * query_rest)
-
-    def adjust_many(self, raw: Scores, queries: Matrix) -> Scores:
-        """``adjust`` for every row of ``queries`` at once: (vectors x queries)."""
+        """Plain cosines (vectors at ``rows`` x ``queries``) turned into the cosines of both
+        without the basis."""
         along = queries.astype(np.float64) @ self.basis.T  # (queries, k)
         query_rest = np.sqrt(np.clip(1.0 - (along**2).sum(axis=1), 1e-6, None))
-        return (raw - self.components @ along.T) / np.outer(self.rest, query_rest)
+        components = self.components if rows is None else self.components[rows]
+        rest = self.rest if rows is None else self.rest[rows]
+        return (raw - components @ along.T) / np.outer(rest, query_rest)
 
     def remove(self, vectors: Matrix) -> Matrix:
         """Unit ``vectors`` without the basis, renormalised."""
@@ -275,12 +270,13 @@ class CorpusIndex:
             out[start : start + len(block)] = top
         return out
 
-    def cosines(self, query: Vector, *, distinctive: bool = False) -> Scores:
-        """Every paper's cosine to ``query``; ``distinctive`` measures it without the day's
-        common directions (see ``Directions``), which orders papers better but reads lower."""
+    def cosines(self, queries: Matrix, *, distinctive: bool = False) -> Scores:
+        """Every paper's cosine to each of ``queries`` (a row each), papers x queries in one
+        matrix product; ``distinctive`` measures them without the day's common directions
+        (see ``Directions``), which orders papers better but reads lower."""
         assert self.vectors is not None
-        raw = (self.vectors @ query).astype(np.float64)
-        return self.distinctive(raw, query) if distinctive else raw
+        raw = (self.vectors @ queries.T).astype(np.float64)
+        return self.distinctive(raw, queries) if distinctive else raw
 
     def distinctive_vectors(self, vectors: Matrix | None = None) -> Matrix:
         """``vectors`` (default: every paper's, computed once) without the day's common
@@ -294,21 +290,11 @@ class CorpusIndex:
             )
         return self._common.papers.remove(vectors)
 
-    def distinctive(self, cosines: Scores, query: Vector) -> Scores:
-        """Every paper's plain ``cosines`` to ``query`` turned distinctive (a new array)."""
-        return self.distinctive_many(cosines[:, None], query[None, :])[:, 0]
-
-    def cosines_many(self, queries: Matrix) -> Scores:
-        """Every paper's plain cosine to each of ``queries`` (a row each): papers x queries,
-        in one matrix product."""
-        assert self.vectors is not None
-        return (self.vectors @ queries.T).astype(np.float64)
-
-    def distinctive_many(self, cosines: Scores, queries: Matrix) -> Scores:
-        """``cosines_many`` turned distinctive (a new array)."""
+    def distinctive(self, cosines: Scores, queries: Matrix) -> Scores:
+        """Plain ``cosines`` (papers x queries) turned distinctive (a new array)."""
         if self._common is None:
             return cosines.copy()
-        return self._common.papers.adjust_many(cosines, queries)
+        return self._common.papers.adjust(cosines, queries)
 
     def sentence_scores(
         self,
@@ -328,7 +314,7 @@ class CorpusIndex:
         sizes = ends - starts
         result = (self.vectors[rows] @ query).astype(np.float64)
         if common is not None:
-            result = common.papers.adjust(result, query, rows)
+            result = common.papers.adjust(result[:, None], query[None], rows)[:, 0]
         has = sizes > 0
         if not has.any():
             return result
@@ -338,7 +324,7 @@ class CorpusIndex:
         members = np.repeat(starts, sizes) + within
         cosines = (self.sentence_vectors[members] @ query).astype(np.float64)
         if common is not None and common.sentences is not None:
-            cosines = common.sentences.adjust(cosines, query, members)
+            cosines = common.sentences.adjust(cosines[:, None], query[None], members)[:, 0]
         # Sorted by paper, best sentence first: each paper's first ``top`` entries are its best.
         order = np.lexsort((-cosines, group))
         rank = np.arange(len(order)) - np.repeat(np.cumsum(sizes) - sizes, sizes)

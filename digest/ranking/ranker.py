@@ -355,8 +355,8 @@ class HybridRanker:
         ).astype(np.float32)
         # Ordering compares distinctive parts (the day's shared directions removed); the
         # absolute relevance below keeps plain cosines, whose scale it is calibrated on.
-        dense = index.cosines_many(originals)
-        semantic = index.distinctive_many(dense, originals)
+        dense = index.cosines(originals)
+        semantic = index.distinctive(dense, originals)
         a = self.dense_weight
         lexical_z = _z(lexical)
         fused = a * _z(semantic) + (1 - a) * lexical_z
@@ -369,7 +369,7 @@ class HybridRanker:
             refined = originals + self.prf_weight * index.vectors[top].mean(axis=0)
             norms = np.linalg.norm(refined, axis=1, keepdims=True)
             queries = (refined / np.where(norms > 0, norms, 1.0)).astype(np.float32)
-            semantic = index.distinctive_many(index.cosines_many(queries), queries)
+            semantic = index.cosines(queries, distinctive=True)
             fused = a * _z(semantic) + (1 - a) * lexical_z
         closest = dense.copy()  # the typed query's own similarity, for the absolute relevance
         if self.sentence_depth and index.sentence_vectors is not None:

@@ -252,8 +252,8 @@ def test_distinctive_cosines_rank_the_on_topic_paper_above_a_generic_one() -> No
 
     papers, vectors, query = _genre_corpus(40)
     index = CorpusIndex(papers, vectors=vectors)
-    raw = index.cosines(query)
-    distinctive = index.cosines(query, distinctive=True)
+    raw = index.cosines(query[None])[:, 0]
+    distinctive = index.cosines(query[None], distinctive=True)[:, 0]
     assert raw[0] > raw[1]  # plain cosine: the paper that is mostly genre wins
     assert distinctive[1] > distinctive[0]  # without the shared directions: the topic wins
     assert distinctive.argmax() == 1
@@ -272,7 +272,7 @@ def test_distinctive_cosines_are_cosines_of_the_projected_vectors() -> None:
         return m / np.linalg.norm(m, axis=-1, keepdims=True)
 
     expected = without(vectors) @ without(query[None])[0]
-    assert np.allclose(index.cosines(query, distinctive=True), expected, atol=1e-5)
+    assert np.allclose(index.cosines(query[None], distinctive=True)[:, 0], expected, atol=1e-5)
 
 
 def test_a_small_day_keeps_plain_cosines() -> None:
@@ -281,4 +281,4 @@ def test_a_small_day_keeps_plain_cosines() -> None:
 
     papers, vectors, query = _genre_corpus(MIN_PAPERS_FOR_COMMON - 1)
     index = CorpusIndex(papers, vectors=vectors)
-    assert np.array_equal(index.cosines(query, distinctive=True), index.cosines(query))
+    assert np.array_equal(index.cosines(query[None], distinctive=True), index.cosines(query[None]))
