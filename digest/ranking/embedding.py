@@ -7,7 +7,8 @@ import importlib.util
 import logging
 import math
 from collections.abc import Sequence
-from typing import Protocol
+from pathlib import Path
+from typing import Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -20,20 +21,45 @@ __all__ = [
     "Embedder",
     "HashingEmbedder",
     "Matrix",
+    "Precision",
+    "default_precision",
     "load_embedder",
     "minilm_installed",
     "minilm_name",
+    "native_bf16",
     "paper_text",
 ]
 
 log = logging.getLogger(__name__)
 Matrix = npt.NDArray[np.float32]
 MINILM_DIM = 384
+# How the model computes: int8 quantised linear layers, bfloat16 autocast, or plain float32.
+Precision = Literal["int8", "bf16", "fp32"]
 
 
-def minilm_name(max_tokens: int = 128, quantize: bool = True) -> str:
+def native_bf16(cpuinfo: str | None = None) -> bool:
+    """Whether the CPU multiplies bfloat16 matrices in hardware (Intel AMX), read from the
+    kernel's CPU flags, so a process that only names the model need not import torch."""
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text()
+        except OSError:  # not Linux: assume no AMX
+            return False
+    return any(
+        line.startswith("flags") and "amx_bf16" in line.split() for line in cpuinfo.splitlines()
+    )
+
+
+def default_precision() -> Precision:
+    """bf16 where the CPU has AMX: twice int8's speed there, and vectors within 1e-4 of fp32.
+    Elsewhere int8 dynamic quantisation, the fastest that AVX2 or AVX-512 alone run."""
+    return "bf16" if native_bf16() else "int8"
+
+
+def minilm_name(max_tokens: int = 128, precision: Precision | None = None) -> str:
     """The stored-vector name of our MiniLM settings (known without loading the model)."""
-    return f"all-MiniLM-L6-v2:{max_tokens}{':int8' if quantize else ''}"
+    precision = precision or default_precision()
+    return f"all-MiniLM-L6-v2:{max_tokens}{'' if precision == 'fp32' else ':' + precision}"
 
 
 def minilm_installed() -> bool:
