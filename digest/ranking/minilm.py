@@ -6,7 +6,7 @@ abstract carry the topic; attention cost grows with the square of the length), a
 arithmetic, and batches of similar lengths holding about 2,048 tokens each, so little padding
 is computed and short sentences go many at a time. The arithmetic
 depends on the CPU (``default_precision``): bfloat16 autocast where AMX multiplies bf16 tiles
-in hardware (vectors within 1e-4 of float32's), else int8 dynamic quantisation of the linear
+in hardware (vectors at cosine 0.9999 to float32's), else int8 dynamic quantisation of the linear
 layers with per-channel scales (vectors about 0.98 cosine to float32's).
 """
 
