@@ -30,7 +30,9 @@ __all__ = ["TITLE_WEIGHT", "CorpusIndex", "Scores", "Vector", "embed_sentences",
 TITLE_WEIGHT = 2
 Vector = npt.NDArray[np.float32]
 T = TypeVar("T")
-Scores = npt.NDArray[np.float64]
+# Per-paper scores: float32 where they come from the vectors (half the memory traffic of
+# float64 in the elementwise steps that dominate ranking), float64 elsewhere.
+Scores = npt.NDArray[np.floating[Any]]
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
 
 
@@ -69,6 +71,20 @@ def embed_sentences(embedder: Embedder, papers: Sequence[Paper]) -> list[Matrix]
     return [flat[offsets[i] : offsets[i + 1]] for i in range(len(papers))]
 
 
+def _mean_of_two_best(
+    values: Scores, firsts: npt.NDArray[np.int64], sizes: npt.NDArray[np.int64]
+) -> Scores:
+    """Per group of consecutive rows (starting at ``firsts``, ``sizes`` long, none empty) and
+    per column: the mean of the two largest values, or the value of a one-row group. The
+    best, then the best of the rest, so no sort."""
+    best = np.maximum.reduceat(values, firsts, axis=0)
+    is_best = values == np.repeat(best, sizes, axis=0)
+    ties = np.add.reduceat(is_best, firsts, axis=0)  # a best shared by two rows is also 2nd
+    second = np.maximum.reduceat(np.where(is_best, -np.inf, values), firsts, axis=0)
+    second = np.where(ties > 1, best, second)
+    return np.where(np.isfinite(second), (best + second) / 2, best)
+
+
 # Below this many papers a day's "common directions" would be its topics, not its genre.
 MIN_PAPERS_FOR_COMMON = 20
 
@@ -76,28 +92,32 @@ MIN_PAPERS_FOR_COMMON = 20
 @dataclass(frozen=True, slots=True)
 class _Projected:
     """Unit vectors seen without some directions: their components along them and the norm
-    of what is left, so adjusted cosines need no second copy of the vectors."""
+    of what is left, so adjusted cosines need no second copy of the vectors. Kept in float32
+    like the vectors: adjusting is elementwise work over every paper, bound by memory."""
 
     basis: npt.NDArray[np.float64]  # (k, dim), orthonormal rows
-    components: npt.NDArray[np.float64]  # (n, k)
-    rest: npt.NDArray[np.float64]  # (n,)
+    components: npt.NDArray[np.float32]  # (n, k)
+    rest: npt.NDArray[np.float32]  # (n,)
 
     @classmethod
     def of(cls, vectors: Matrix, basis: npt.NDArray[np.float64]) -> _Projected:
         components = vectors.astype(np.float64) @ basis.T
         rest = np.sqrt(np.clip(1.0 - (components**2).sum(axis=1), 1e-6, None))
-        return cls(basis, components, rest)
+        return cls(basis, components.astype(np.float32), rest.astype(np.float32))
 
     def adjust(
         self, raw: Scores, queries: Matrix, rows: npt.NDArray[np.int64] | None = None
     ) -> Scores:
         """Plain cosines (vectors at ``rows`` x ``queries``) turned into the cosines of both
-        without the basis."""
+        without the basis (a new array)."""
         along = queries.astype(np.float64) @ self.basis.T  # (queries, k)
         query_rest = np.sqrt(np.clip(1.0 - (along**2).sum(axis=1), 1e-6, None))
         components = self.components if rows is None else self.components[rows]
         rest = self.rest if rows is None else self.rest[rows]
-        return (raw - components @ along.T) / np.outer(rest, query_rest)
+        adjusted = raw - components @ along.T.astype(np.float32)
+        adjusted /= rest[:, None]
+        adjusted /= query_rest.astype(np.float32)[None, :]
+        return adjusted
 
     def remove(self, vectors: Matrix) -> Matrix:
         """Unit ``vectors`` without the basis, renormalised."""
@@ -182,7 +202,11 @@ class CorpusIndex:
         if self.neighbours is not None:
             n, k = self.neighbours.shape
             self.neighbour_mean = sparse.csr_matrix(
-                (np.full(n * k, 1.0 / k), self.neighbours.ravel(), np.arange(0, n * k + 1, k)),
+                (
+                    np.full(n * k, 1.0 / k, dtype=np.float32),
+                    self.neighbours.ravel(),
+                    np.arange(0, n * k + 1, k),
+                ),
                 shape=(n, n),
             )
 
@@ -256,8 +280,8 @@ class CorpusIndex:
         out = np.zeros((n, k), dtype=np.int64)
         components = rest = None
         if self._common is not None:  # float32 and in place: no block-sized temporaries
-            components = self._common.papers.components.astype(np.float32)
-            rest = self._common.papers.rest.astype(np.float32)
+            components = self._common.papers.components
+            rest = self._common.papers.rest
         for start in range(0, n, 2048):
             block = self.vectors[start : start + 2048] @ self.vectors.T
             if components is not None and rest is not None:
@@ -275,7 +299,7 @@ class CorpusIndex:
         matrix product; ``distinctive`` measures them without the day's common directions
         (see ``Directions``), which orders papers better but reads lower."""
         assert self.vectors is not None
-        raw = (self.vectors @ queries.T).astype(np.float64)
+        raw = self.vectors @ queries.T
         return self.distinctive(raw, queries) if distinctive else raw
 
     def distinctive_vectors(self, vectors: Matrix | None = None) -> Matrix:
@@ -298,40 +322,41 @@ class CorpusIndex:
 
     def sentence_scores(
         self,
-        query: Vector,
+        queries: Matrix,
         rows: npt.NDArray[np.int64],
-        top: int = 2,
         *,
-        distinctive: bool = False,
+        distinctive: Sequence[bool] | bool = False,
     ) -> Scores:
-        """Mean of the ``top`` best sentence cosines of each paper in ``rows`` (a paper
-        without sentences scores its whole-text cosine), in one matrix product."""
+        """Each paper at ``rows`` scored by the mean of its two best sentence cosines to each
+        of ``queries`` (rows x queries; a paper without sentences scores its whole-text
+        cosine). The papers' sentences are gathered once for every query; ``distinctive``
+        (one flag, or one per query) measures without the day's common directions."""
         assert self.sentence_vectors is not None and self.sentence_offsets is not None
         assert self.vectors is not None
-        common = self._common if distinctive else None
+        queries = np.atleast_2d(queries)
+        flags = np.broadcast_to(np.asarray(distinctive, dtype=bool), (len(queries),))
+        if self._common is None:
+            flags = np.zeros(len(queries), dtype=bool)
         rows = np.asarray(rows, dtype=np.int64)
-        starts, ends = self.sentence_offsets[rows], self.sentence_offsets[rows + 1]
-        sizes = ends - starts
-        result = (self.vectors[rows] @ query).astype(np.float64)
-        if common is not None:
-            result = common.papers.adjust(result[:, None], query[None], rows)[:, 0]
+        starts = self.sentence_offsets[rows]
+        sizes = self.sentence_offsets[rows + 1] - starts
+        result = self.vectors[rows] @ queries.T
+        if flags.any():
+            assert self._common is not None
+            result[:, flags] = self._common.papers.adjust(result[:, flags], queries[flags], rows)
         has = sizes > 0
         if not has.any():
             return result
-        # Every sentence of the wanted papers, grouped by paper (group g = the g-th row).
-        group = np.repeat(np.arange(len(rows)), sizes)
-        within = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-        members = np.repeat(starts, sizes) + within
-        cosines = (self.sentence_vectors[members] @ query).astype(np.float64)
-        if common is not None and common.sentences is not None:
-            cosines = common.sentences.adjust(cosines[:, None], query[None], members)[:, 0]
-        # Sorted by paper, best sentence first: each paper's first ``top`` entries are its best.
-        order = np.lexsort((-cosines, group))
-        rank = np.arange(len(order)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-        best = rank < top
-        taken = np.bincount(group[order][best], minlength=len(rows))
-        total = np.bincount(group[order][best], weights=cosines[order][best], minlength=len(rows))
-        result[has] = total[has] / taken[has]
+        # Every sentence of the wanted papers, grouped by paper (in the order of ``rows``).
+        firsts = np.cumsum(sizes) - sizes  # where each paper's sentences start
+        members = np.repeat(starts - firsts, sizes) + np.arange(int(sizes.sum()))
+        cosines = self.sentence_vectors[members] @ queries.T
+        if flags.any():
+            assert self._common is not None and self._common.sentences is not None
+            cosines[:, flags] = self._common.sentences.adjust(
+                cosines[:, flags], queries[flags], members
+            )
+        result[has] = _mean_of_two_best(cosines, firsts[has], sizes[has])
         return result
 
     def __len__(self) -> int:

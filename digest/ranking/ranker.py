@@ -63,9 +63,23 @@ class _InterestScores:
     words: tuple[tuple[str, npt.NDArray[np.bool_]], ...] = ()
     # ``order`` where the paper is relevant at all, else -inf: what channels combine.
     gated: Scores = field(init=False, repr=False)
+    # Rows of the best papers by ``gated`` plus a priors' bonus, by (limit, bonus key):
+    # shared by every channel that follows the interest with the same priors.
+    _best: dict[tuple[object, ...], npt.NDArray[np.int64]] = field(
+        init=False, repr=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "gated", np.where(self.relevance > 0, self.order, -np.inf))
+
+    def best(
+        self, limit: int, bonus: Scores, bonus_key: tuple[object, ...]
+    ) -> npt.NDArray[np.int64]:
+        """Rows of the best ``limit`` papers by ``gated + bonus`` (unordered, ties kept)."""
+        key = (limit, *bonus_key)
+        if key not in self._best:
+            self._best[key] = _best_with_ties(self.gated + bonus, limit)
+        return self._best[key]
 
     @classmethod
     def absolute(cls, label: str, relevance: Scores) -> _InterestScores:
@@ -150,8 +164,17 @@ class HybridRanker:
             for interest in profile.interests
             if interest.kind != InterestKind.EXCLUSION
         ]
-        total, relevance, best_of = self._combine(per_interest, max_weight, n)
         feedback = FeedbackModel.train(index, profile.liked, profile.disliked)
+        priors = profile.priors
+        bonus = index.prior_bonus(
+            upvotes=priors.upvotes, recency=priors.recency, code=priors.code, today=today
+        )
+        # Which papers to score: all of them, or (for the best ``limit``, without votes or
+        # exclusions) only each interest's own best ``limit``, which provably hold them.
+        rows = np.arange(n)
+        if limit is not None and limit < n and feedback is None and not excluded.any():
+            rows = self._candidates(n, per_interest, bonus, limit, (priors, today))
+        total, relevance, best_of = self._combine(per_interest, max_weight, rows)
         resembles: npt.NDArray[np.int64] | None = None
         if feedback is not None:
             base = np.where(np.isfinite(total), total, np.nan)
@@ -160,72 +183,85 @@ class HybridRanker:
             total = (1 - feedback.weight) * base + feedback.weight * feedback.order
             relevance = np.maximum(relevance, feedback.relevance)
             resembles = feedback.nearest_liked
-        total = total + index.prior_bonus(
-            upvotes=profile.priors.upvotes,
-            recency=profile.priors.recency,
-            code=profile.priors.code,
-            today=today,
-        )
-        relevance = np.where(excluded, 0.0, relevance)
+        total = total + bonus[rows]
+        relevance = np.where(excluded[rows], 0.0, relevance)
         order = np.where(relevance > 0, total, -np.inf)
-        rows = np.arange(n)
-        if limit is not None and limit < n:
-            rows = np.argpartition(-np.nan_to_num(order, neginf=-1e9), limit - 1)[:limit]
-        best = dict(zip(rows.tolist(), best_of(rows).tolist(), strict=True))
+        shown = np.arange(len(rows))  # positions in ``rows``
+        if limit is not None and limit < len(rows):
+            shown = _best_with_ties(np.where(np.isnan(order), -np.inf, order), limit)
+        best = best_of(shown).tolist()
         items = []
-        for row in rows.tolist():
+        for position, winner in zip(shown.tolist(), best, strict=True):
+            row = int(rows[position])
             paper = index.papers[row]
             why = self._explain(
-                index,
-                row,
-                per_interest,
-                best[row],
-                feedback,
-                resembles,
-                bool(excluded[row]),
-                profile,
+                index, row, per_interest, winner, feedback, resembles, bool(excluded[row]), profile
             )
             # The ordering score, squashed to (0, 1) so it reads like a score.
-            value = float(order[row])
+            value = float(order[position])
             score = 1 / (1 + math.exp(-(value - 2))) if math.isfinite(value) else 0.0
             items.append(
                 DigestItem(
                     paper=paper,
                     score=round(score, 6),
                     why=why,
-                    relevance=round(float(relevance[row]), 6),
+                    relevance=round(float(relevance[position]), 6),
                 )
             )
         items.sort(key=lambda item: (-item.score, -(item.relevance or 0.0), item.paper.key))
-        return items
+        return items[:limit]
+
+    @staticmethod
+    def _candidates(
+        n: int,
+        per_interest: Sequence[tuple[Interest, _InterestScores | None]],
+        bonus: Scores,
+        limit: int,
+        bonus_key: tuple[object, ...],
+    ) -> npt.NDArray[np.int64]:
+        """Rows holding a channel's best ``limit`` papers: the union of each interest's
+        best ``limit`` (its order plus the priors' bonus).
+
+        Exact, not a heuristic: a channel's score for a paper is one interest's order,
+        shifted by a constant, plus the bonus. A paper outside that interest's best ``limit``
+        has ``limit`` papers above it there, each scoring at least as much for the channel.
+        Each interest's best are shared by every channel that follows it."""
+
+        chosen = [
+            scores.best(limit, bonus, bonus_key) for _, scores in per_interest if scores is not None
+        ]
+        if not chosen:
+            return np.arange(n)
+        return np.unique(np.concatenate(chosen))
 
     @staticmethod
     def _combine(
-        per_interest: Sequence[tuple[Interest, _InterestScores | None]], max_weight: float, n: int
+        per_interest: Sequence[tuple[Interest, _InterestScores | None]],
+        max_weight: float,
+        rows: npt.NDArray[np.int64],
     ) -> tuple[Scores, Scores, Callable[[npt.NDArray[np.int64]], npt.NDArray[np.int64]]]:
-        """A paper's score is its best interest's (weighted), with the best absolute
-        relevance; and a function naming, for given rows, which interest that was (only
-        the papers shown need it). Ties go to the interest listed first."""
+        """Over the papers at ``rows``: a paper's score is its best interest's (weighted),
+        with the best absolute relevance; and a function naming, for positions in ``rows``,
+        which interest that was (only the papers shown need it). Ties go to the interest
+        listed first."""
+        n = len(rows)
         scored = [(p, i, r) for p, (i, r) in enumerate(per_interest) if r is not None]
         if not scored:
-            return np.full(n, -np.inf), np.zeros(n), lambda rows: np.full(len(rows), -1)
+            return np.full(n, -np.inf), np.zeros(n), lambda shown: np.full(len(shown), -1)
         # A lighter interest counts for less: its scores shift down by up to one z unit.
         shifts = [1.0 - math.sqrt(max(i.weight, 0.0) / max_weight) for _, i, _ in scored]
         # Pairwise maxima, not a stacked matrix: a channel has a few interests over many
         # papers, and only the rows shown need to know which interest won.
-        weighted = [
-            r.gated - shift if shift else r.gated
-            for (_, _, r), shift in zip(scored, shifts, strict=True)
-        ]
+        weighted = [r.gated[rows] - shift for (_, _, r), shift in zip(scored, shifts, strict=True)]
         total = functools.reduce(np.maximum, weighted[1:], weighted[0])
         relevance = functools.reduce(
-            np.maximum, (r.relevance for _, _, r in scored[1:]), scored[0][2].relevance
+            np.maximum, (r.relevance[rows] for _, _, r in scored[1:]), scored[0][2].relevance[rows]
         )
         positions = np.array([p for p, _, _ in scored], dtype=np.int64)
 
-        def best(rows: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-            winner = positions[np.argmax(np.vstack([w[rows] for w in weighted]), axis=0)]
-            return np.where(np.isfinite(total[rows]), winner, -1)
+        def best(shown: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+            winner = positions[np.argmax(np.vstack([w[shown] for w in weighted]), axis=0)]
+            return np.where(np.isfinite(total[shown]), winner, -1)
 
         return total, relevance, best
 
@@ -341,12 +377,15 @@ class HybridRanker:
     ) -> list[tuple[Scores, Scores]]:
         """``_topic_scores`` of several queries: the products over every paper are batched,
         the rest (per query) is the same arithmetic column by column."""
-        lexical = np.column_stack(
+        # Papers x queries matrices are kept in column-major order: every step below works
+        # per query (z-scores, best candidates, copies out), so each column is contiguous.
+        lexical = np.array(
             [
                 np.max([index.lexical(tokenize(v)) for v in _variants(t, index.acronyms)], axis=0)
                 for t in texts
-            ]
-        )
+            ],
+            dtype=np.float32,
+        ).T
         if self.embedder is None or index.vectors is None:
             order = self._smooth(index, _z(lexical))
             return [(order[:, j].copy(), lexical[:, j].copy()) for j in range(len(texts))]
@@ -355,8 +394,8 @@ class HybridRanker:
         ).astype(np.float32)
         # Ordering compares distinctive parts (the day's shared directions removed); the
         # absolute relevance below keeps plain cosines, whose scale it is calibrated on.
-        dense = index.cosines(originals)
-        semantic = index.distinctive(dense, originals)
+        dense = np.asfortranarray(index.cosines(originals))
+        semantic = np.asfortranarray(index.distinctive(dense, originals))
         a = self.dense_weight
         lexical_z = _z(lexical)
         fused = a * _z(semantic) + (1 - a) * lexical_z
@@ -369,7 +408,7 @@ class HybridRanker:
             refined = originals + self.prf_weight * index.vectors[top].mean(axis=0)
             norms = np.linalg.norm(refined, axis=1, keepdims=True)
             queries = (refined / np.where(norms > 0, norms, 1.0)).astype(np.float32)
-            semantic = index.cosines(queries, distinctive=True)
+            semantic = np.asfortranarray(index.cosines(queries, distinctive=True))
             fused = a * _z(semantic) + (1 - a) * lexical_z
         closest = dense.copy()  # the typed query's own similarity, for the absolute relevance
         if self.sentence_depth and index.sentence_vectors is not None:
@@ -378,18 +417,20 @@ class HybridRanker:
             mix = self.sentence_mix
             for j in range(len(texts)):
                 top = _top(fused[:, j], self.sentence_depth)
-                best_sentences = index.sentence_scores(queries[j], top, distinctive=True)
-                semantic[top, j] = (1 - mix) * semantic[top, j] + mix * best_sentences
-                closest[top, j] = np.maximum(
-                    dense[top, j], index.sentence_scores(originals[j], top)
+                # The refined query orders (distinctive); the typed one gauges relevance.
+                best = index.sentence_scores(
+                    np.vstack([queries[j], originals[j]]), top, distinctive=(True, False)
                 )
+                semantic[top, j] = (1 - mix) * semantic[top, j] + mix * best[:, 0]
+                closest[top, j] = np.maximum(dense[top, j], best[:, 1])
             fused = a * _z(semantic) + (1 - a) * lexical_z
         # Cosines of unrelated MiniLM texts sit near 0.1, clear matches above 0.5: that band,
         # rescaled to [0, 1], blends with BM25 into a relevance that holds across days. It
         # uses the query as typed: feedback-refined queries resemble every candidate a bit.
         rescaled = np.clip((closest - 0.1) / 0.5, 0.0, 1.0)
         relevance = a * rescaled + (1 - a) * lexical
-        order = self._smooth(index, fused)
+        order = np.asfortranarray(self._smooth(index, fused))
+        relevance = np.asfortranarray(relevance)
         return [(order[:, j].copy(), relevance[:, j].copy()) for j in range(len(texts))]
 
     def _smooth(self, index: CorpusIndex, scores: Scores) -> Scores:
@@ -445,6 +486,24 @@ def _top(values: Scores, k: int) -> npt.NDArray[np.int64]:
     if k >= len(values):
         return np.arange(len(values))
     return np.argpartition(-values, k - 1)[:k]
+
+
+# Orders this close count as tied: their scores, rounded to six decimals, can be equal, and
+# then the order is decided by relevance and key, which only the full sort knows.
+_TIE_MARGIN = 1e-3
+
+
+def _best_with_ties(values: Scores, k: int) -> npt.NDArray[np.int64]:
+    """Rows of the ``k`` largest values and of every value tied with the k-th (within
+    ``_TIE_MARGIN``), unordered: which of several equal papers comes first is then decided
+    by the caller's sort, as in a full ranking, not by where a partition happened to cut."""
+    n = len(values)
+    if k >= n:
+        return np.arange(n)
+    kth = np.partition(values, n - k)[n - k]
+    if not np.isfinite(kth):  # fewer than k papers are relevant: the rest are all alike
+        return _top(values, k)
+    return np.flatnonzero(values >= kth - _TIE_MARGIN)
 
 
 def _z(values: Scores) -> Scores:
@@ -522,7 +581,7 @@ def select(
     while remaining and len(chosen) < top:
         best = max(remaining, key=lambda r: eligible[r].score - diversity * overlap[r])
         remaining.remove(best)
-        title_key = normalise_title(eligible[best].paper.title)
+        title_key = _title_key(eligible[best].paper.title)
         if title_key in seen_titles or overlap[best] > 0.8:
             continue  # the same work again (another version or source)
         seen_titles.add(title_key)
@@ -530,6 +589,12 @@ def select(
         for r in remaining:
             overlap[r] = max(overlap[r], _jaccard(tokens[r], tokens[best]))
     return [eligible[c] for c in chosen]
+
+
+@lru_cache(maxsize=65_536)
+def _title_key(title: str) -> str:
+    """Digests of many channels show the same papers: each title is normalised once."""
+    return normalise_title(title)
 
 
 @lru_cache(maxsize=65_536)

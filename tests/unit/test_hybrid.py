@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date, timedelta
+
 import numpy as np
 import pytest
 
@@ -9,7 +12,7 @@ from digest.models import Interest, InterestKind, Paper
 from digest.ranking.embedding import HashingEmbedder, load_embedder
 from digest.ranking.feedback import FeedbackModel
 from digest.ranking.index import CorpusIndex, split_sentences
-from digest.ranking.ranker import ChannelProfile, HybridRanker, select
+from digest.ranking.ranker import ChannelProfile, HybridRanker, Priors, select
 
 PAPERS = [
     Paper(
@@ -174,3 +177,38 @@ def test_prepared_interests_rank_exactly_as_interests_scored_one_by_one(embedded
         assert [i.paper.key for i in got] == [i.paper.key for i in expected]
         np.testing.assert_allclose([i.score for i in got], [i.score for i in expected], atol=1e-6)
         assert [i.why for i in got] == [i.why for i in expected]
+
+
+@pytest.mark.parametrize("embedded", [True, False], ids=["hybrid", "lexical-only"])
+def test_the_best_few_are_the_head_of_the_full_ranking(embedded: bool) -> None:
+    """``limit`` scores only each interest's best papers: the result must be exactly the
+    head of the full ranking, whatever the weights, priors, exclusions and votes."""
+    today = date(2026, 3, 1)
+    papers = [
+        replace(
+            paper,
+            upvotes=(i * 7) % 40,
+            published=today - timedelta(days=i % 20),
+            code_url="https://example.org/code" if i % 3 == 0 else None,
+        )
+        for i, paper in enumerate(_many_papers())
+    ]
+    ranker = HybridRanker(HashingEmbedder() if embedded else None)
+    index = ranker.index(papers)
+    weighted = Interest(kind=InterestKind.QUERY, text="MoE inference", weight=0.4)
+    profiles = [
+        ChannelProfile(interests=(query("reinforcement learning critic"), weighted)),
+        ChannelProfile(
+            interests=(query("bandit regret"), query("protein folding")),
+            priors=Priors(upvotes=False, code=False),
+        ),
+        ChannelProfile(interests=(query("robot manipulation -diffusion"),)),
+        ChannelProfile(interests=(query("bandit regret"),), liked=(papers[3],)),
+    ]
+    for profile in profiles:
+        full = [i for i in ranker.score_index(index, profile, today=today) if i.score > 0]
+        for limit in (1, 5, 12):
+            head = ranker.score_index(index, profile, today=today, limit=limit)
+            assert [(i.paper.key, i.score, i.why) for i in head if i.score > 0] == [
+                (i.paper.key, i.score, i.why) for i in full[:limit]
+            ]

@@ -219,7 +219,7 @@ def test_sentence_scores_are_the_mean_of_each_papers_two_best_sentences() -> Non
     sentences = [unit([1, 0], [0, 1], [1, 1]), unit([0, 1]), no_sentences, unit([1, 0], [1, 0.1])]
     index = CorpusIndex(PAPERS, vectors=vectors, sentences=sentences)
     query = unit([1, 0])[0]
-    scores = index.sentence_scores(query, np.array([3, 0, 1, 2]))
+    scores = index.sentence_scores(query, np.array([3, 0, 1, 2]))[:, 0]
     expected = [
         (1.0 + float(unit([1, 0.1])[0] @ query)) / 2,  # two sentences: both count
         (1.0 + float(unit([1, 1])[0] @ query)) / 2,  # three: the best two
@@ -282,3 +282,20 @@ def test_a_small_day_keeps_plain_cosines() -> None:
     papers, vectors, query = _genre_corpus(MIN_PAPERS_FOR_COMMON - 1)
     index = CorpusIndex(papers, vectors=vectors)
     assert np.array_equal(index.cosines(query[None], distinctive=True), index.cosines(query[None]))
+
+
+def test_mean_of_two_best_per_group_and_column_with_ties_and_single_rows() -> None:
+    from digest.ranking.index import _mean_of_two_best
+
+    values = np.array(
+        [
+            [0.1, 5.0],  # group 0: three rows
+            [0.9, 5.0],  # a tie for the best in column 1: both count
+            [0.5, 1.0],
+            [0.3, -2.0],  # group 1: one row, its own value
+            [-1.0, 0.0],  # group 2: two rows
+            [-3.0, 4.0],
+        ]
+    )
+    got = _mean_of_two_best(values, np.array([0, 3, 4]), np.array([3, 1, 2]))
+    assert np.allclose(got, [[0.7, 5.0], [0.3, -2.0], [-2.0, 2.0]])
