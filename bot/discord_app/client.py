@@ -7,7 +7,8 @@ import dataclasses
 import hashlib
 import logging
 import re
-from typing import Any
+from collections import OrderedDict
+from typing import Any, Generic, TypeVar
 
 import discord
 import yarl
@@ -221,6 +222,30 @@ def _resolve_key(client: PaperboyDiscord, channel_id: int, key: str) -> str:
     return key
 
 
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Recent(Generic[K, V]):
+    """A mapping that keeps only its ``size`` most recently set entries."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[K, V] = OrderedDict()
+
+    def __setitem__(self, key: K, value: V) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        while len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+    def pop(self, key: K, default: V | None = None) -> V | None:
+        return self._items.pop(key, default)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 class DiscordPublisher:
     """Posts digests, and after a crash tells what of a digest already arrived.
 
@@ -231,11 +256,13 @@ class DiscordPublisher:
     """
 
     HISTORY = 100  # recent messages read back per place
+    THREADS_KEPT = 1_000  # far more digests than are ever between find_sent and publish
 
     def __init__(self, client: PaperboyDiscord) -> None:
         self._client = client
-        # A digest's thread that find_sent found: the re-send continues there.
-        self._threads: dict[str, Any] = {}
+        # A digest's thread that find_sent found: the re-send continues there. Bounded: a
+        # run given up after find_sent never comes to publish to take its entry back.
+        self._threads: Recent[str, Any] = Recent(self.THREADS_KEPT)
 
     async def _channel(self, digest: Digest) -> Any:
         channel_id = int(digest.channel.channel_id)

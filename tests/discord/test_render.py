@@ -60,3 +60,15 @@ def test_any_digest_fits_discord_limits(
         assert all(len(m.papers) == 1 for m in messages[1:])
     else:
         assert all(1 <= len(m.papers) <= LIMITS.papers_per_message for m in messages)
+
+
+def test_recent_keeps_only_the_latest_entries() -> None:
+    from bot.discord_app.client import Recent
+
+    recent: Recent[str, int] = Recent(2)
+    recent["a"], recent["b"] = 1, 2
+    recent["a"] = 3  # set again: now the newest
+    recent["c"] = 4
+    assert len(recent) == 2
+    assert recent.pop("b") is None  # the oldest went
+    assert (recent.pop("a"), recent.pop("c"), len(recent)) == (3, 4, 0)
