@@ -68,9 +68,25 @@ class _InterestScores:
     _best: dict[tuple[object, ...], npt.NDArray[np.int64]] = field(
         init=False, repr=False, default_factory=dict
     )
+    _reasons: dict[int, str] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "gated", np.where(self.relevance > 0, self.order, -np.inf))
+
+    def reason(self, row: int) -> str:
+        """Why this interest matches the paper at ``row``: its words the paper contains, or
+        its meaning. The same for every channel that follows the interest: kept."""
+        why = self._reasons.get(row)
+        if why is None:
+            matched = [word for word, contains in self.words if contains[row]]
+            if matched:
+                why = f"matches {self.label} ({', '.join(dict.fromkeys(matched))})"
+            elif self.words:  # a topic interest matched by meaning, not by its words
+                why = f"close in meaning to {self.label}"
+            else:
+                why = f"matches {self.label}"
+            self._reasons[row] = why
+        return why
 
     def best(
         self, limit: int, bonus: Scores, bonus_key: tuple[object, ...]
@@ -457,13 +473,7 @@ class HybridRanker:
         if best >= 0:
             result = per_interest[best][1]
             assert result is not None
-            matched = [word for word, contains in result.words if contains[row]]
-            if matched:
-                parts.append(f"matches {result.label} ({', '.join(dict.fromkeys(matched))})")
-            elif result.words:  # a topic interest matched by meaning, not by its words
-                parts.append(f"close in meaning to {result.label}")
-            else:
-                parts.append(f"matches {result.label}")
+            parts.append(result.reason(row))
         if (
             feedback is not None
             and resembles is not None
