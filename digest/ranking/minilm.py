@@ -3,11 +3,12 @@
 Faster than sentence-transformers' default ``encode`` by three choices, each measured in
 ``make bench`` and ``make eval``: inputs cut to 128 tokens (title and the opening of the
 abstract carry the topic; attention cost grows with the square of the length), a cheaper
-arithmetic, and batches of similar lengths holding about 2,048 tokens each, so little padding
-is computed and short sentences go many at a time. The arithmetic
-depends on the CPU (``default_precision``): bfloat16 autocast where AMX multiplies bf16 tiles
-in hardware (vectors at cosine 0.9999 to float32's), else int8 dynamic quantisation of the linear
-layers with per-channel scales (vectors about 0.98 cosine to float32's).
+arithmetic, and batches of similar lengths holding about 2,048 tokens each (little padding
+is computed, and short sentences go many at a time).
+
+The arithmetic depends on the CPU (``default_precision``): bfloat16 autocast where AMX
+multiplies bf16 tiles in hardware (vectors at cosine 0.9999 to float32's), else int8 dynamic
+quantisation of the linear layers with per-channel scales (about 0.98).
 """
 
 from __future__ import annotations

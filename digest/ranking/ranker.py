@@ -211,7 +211,7 @@ class HybridRanker:
             row = int(rows[position])
             paper = index.papers[row]
             why = self._explain(
-                index, row, per_interest, winner, feedback, resembles, bool(excluded[row]), profile
+                row, per_interest, winner, feedback, resembles, bool(excluded[row]), profile
             )
             # The ordering score, squashed to (0, 1) so it reads like a score.
             value = float(order[position])
@@ -240,9 +240,9 @@ class HybridRanker:
 
         Exact, not a heuristic: a channel's score for a paper is one interest's order,
         shifted by a constant, plus the bonus. A paper outside that interest's best ``limit``
-        has ``limit`` papers above it there, each scoring at least as much for the channel.
-        Each interest's best are shared by every channel that follows it."""
-
+        has ``limit`` papers above it there, each scoring at least as much for the channel
+        (papers tied at the edge are kept, for the final sort to decide). Each interest's
+        best are shared by every channel that follows it."""
         chosen = [
             scores.best(limit, bonus, bonus_key) for _, scores in per_interest if scores is not None
         ]
@@ -426,7 +426,8 @@ class HybridRanker:
             queries = (refined / np.where(norms > 0, norms, 1.0)).astype(np.float32)
             semantic = np.asfortranarray(index.cosines(queries, distinctive=True))
             fused = a * _z(semantic) + (1 - a) * lexical_z
-        closest = dense.copy()  # the typed query's own similarity, for the absolute relevance
+        # The typed query's own similarity, for the absolute relevance (column-major too).
+        closest = dense.copy(order="F")
         if self.sentence_depth and index.sentence_vectors is not None:
             # The best candidates are re-scored by their two best-matching sentences: a paper
             # whose one paragraph is on topic is not drowned by the rest of its abstract.
@@ -458,7 +459,6 @@ class HybridRanker:
 
     @staticmethod
     def _explain(
-        index: CorpusIndex,
         row: int,
         per_interest: Sequence[tuple[Interest, _InterestScores | None]],
         best: int,
