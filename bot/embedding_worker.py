@@ -27,9 +27,9 @@ __all__ = ["WorkerEmbedder"]
 log = logging.getLogger(__name__)
 
 
-def _serve(connection: Connection, kind: str) -> None:
+def _serve(connection: Connection, kind: str, precision: str) -> None:
     """The worker: load the model once, then embed what is asked until told to stop."""
-    embedder = load_embedder(kind)
+    embedder = load_embedder(kind, precision)
     if embedder is None:
         connection.send(RuntimeError(f"no {kind} embedding model is installed"))
         return
@@ -50,8 +50,17 @@ def _serve(connection: Connection, kind: str) -> None:
 class WorkerEmbedder:
     """Embeds in a child process that starts on first use and stops after ``idle_seconds``."""
 
-    def __init__(self, kind: str, *, name: str, dim: int, idle_seconds: float = 300.0) -> None:
+    def __init__(
+        self,
+        kind: str,
+        *,
+        name: str,
+        dim: int,
+        precision: str = "auto",
+        idle_seconds: float = 300.0,
+    ) -> None:
         self.kind = kind
+        self.precision = precision
         self.name = name  # known up front: stored vectors are looked up by it before any embed
         self.dim = dim
         self._idle_seconds = idle_seconds
@@ -102,7 +111,10 @@ class WorkerEmbedder:
         context = multiprocessing.get_context("spawn")
         ours, theirs = context.Pipe()
         process = context.Process(
-            target=_serve, args=(theirs, self.kind), name="paperboy-embedder", daemon=True
+            target=_serve,
+            args=(theirs, self.kind, self.precision),
+            name="paperboy-embedder",
+            daemon=True,
         )
         started = time.monotonic()
         process.start()

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     # Ranking: "auto" uses the embedding model when installed (else lexical), "minilm"
     # requires it, "none" ranks lexically.
     embedder: str = Field(default="auto", pattern="^(auto|minilm|hashing|none)$")
+    # MiniLM's arithmetic: "auto" is bf16 on CPUs with AMX, else int8. Stored vectors are
+    # named by it, so replicas on different CPUs sharing a database should name one.
+    embedder_precision: str = Field(default="auto", pattern="^(auto|int8|bf16|fp32)$")
     # The model runs in a worker process that stops after this many idle seconds, so an idle
     # bot stays small (the model is needed only to ingest and to rank); 0 keeps it loaded in
     # the main process instead.

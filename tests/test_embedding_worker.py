@@ -9,11 +9,18 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 import pytest
+from pydantic import ValidationError
 
 from bot.app import make_embedder
 from bot.embedding_worker import WorkerEmbedder
 from bot.settings import Settings
-from digest.ranking.embedding import MINILM_DIM, HashingEmbedder, minilm_installed, minilm_name
+from digest.ranking.embedding import (
+    MINILM_DIM,
+    HashingEmbedder,
+    minilm_installed,
+    minilm_name,
+    resolve_precision,
+)
 
 TEXTS = ["Diffusion policies for robot manipulation.", "Protein folding with transformers."]
 
@@ -80,14 +87,29 @@ def test_settings_choose_the_worker_or_the_main_process() -> None:
     assert isinstance(worker, WorkerEmbedder) and not worker.running
     assert (worker.name, worker.dim) == (minilm_name(), MINILM_DIM)
     worker.close()
+    pinned = make_embedder(Settings(_env_file=None, embedder_precision="fp32"))
+    assert pinned is not None and pinned.name == minilm_name(precision="fp32")
+    getattr(pinned, "close", lambda: None)()
+
+
+def test_an_unknown_precision_is_refused_before_anything_loads() -> None:
+    with pytest.raises(ValidationError, match="embedder_precision"):
+        Settings(_env_file=None, embedder_precision="int4")
+    with pytest.raises(ValueError, match="auto, int8, bf16 or fp32"):
+        resolve_precision("int4")
+    assert resolve_precision("bf16") == "bf16"
+    assert resolve_precision("auto") in ("int8", "bf16")
 
 
 @pytest.mark.skipif(not minilm_installed(), reason="the ml extra (MiniLM, torch) is not installed")
 def test_minilm_in_the_worker_gives_the_in_process_vectors() -> None:
     from digest.ranking.minilm import MiniLmEmbedder
 
-    worker = WorkerEmbedder("minilm", name=minilm_name(), dim=MINILM_DIM)
+    worker = WorkerEmbedder(
+        "minilm", precision="fp32", name=minilm_name(precision="fp32"), dim=MINILM_DIM
+    )
     try:
-        np.testing.assert_allclose(worker.embed(TEXTS), MiniLmEmbedder().embed(TEXTS), atol=1e-6)
+        expected = MiniLmEmbedder(precision="fp32").embed(TEXTS)
+        np.testing.assert_allclose(worker.embed(TEXTS), expected, atol=1e-6)
     finally:
         worker.close()

@@ -28,6 +28,7 @@ __all__ = [
     "minilm_name",
     "native_bf16",
     "paper_text",
+    "resolve_precision",
 ]
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,17 @@ def default_precision() -> Precision:
     ``make bench``), with vectors at cosine 0.9999 to fp32's. Elsewhere int8 dynamic
     quantisation, the fastest that AVX2 or AVX-512 alone run."""
     return "bf16" if native_bf16() else "int8"
+
+
+def resolve_precision(setting: str) -> Precision:
+    """A ``PAPERBOY_EMBEDDER_PRECISION`` value as the arithmetic to use: ``auto`` picks by
+    the CPU; replicas on different CPUs that share a database should all name one, so they
+    store and compare vectors of one kind."""
+    if setting == "auto":
+        return default_precision()
+    if setting not in ("int8", "bf16", "fp32"):
+        raise ValueError(f"unknown precision {setting!r}: auto, int8, bf16 or fp32")
+    return setting  # type: ignore[return-value]
 
 
 def minilm_name(max_tokens: int = 128, precision: Precision | None = None) -> str:
@@ -106,9 +118,10 @@ class HashingEmbedder:
         return out
 
 
-def load_embedder(kind: str = "auto") -> Embedder | None:
+def load_embedder(kind: str = "auto", precision: str = "auto") -> Embedder | None:
     """The best installed embedder: MiniLM when its package is installed, else None
-    (the ranker then runs lexical-only). ``kind`` is ``auto``, ``minilm``, ``hashing``, ``none``."""
+    (the ranker then runs lexical-only). ``kind`` is ``auto``, ``minilm``, ``hashing``, ``none``;
+    ``precision`` (MiniLM's arithmetic) is ``auto`` (by the CPU), ``int8``, ``bf16``, ``fp32``."""
     if kind == "none":
         return None
     if kind == "hashing":
@@ -116,7 +129,7 @@ def load_embedder(kind: str = "auto") -> Embedder | None:
     try:
         from digest.ranking.minilm import MiniLmEmbedder
 
-        return MiniLmEmbedder()
+        return MiniLmEmbedder(precision=resolve_precision(precision))
     except ImportError as exc:
         if kind == "minilm":
             raise
