@@ -59,8 +59,10 @@ class _InterestScores:
     label: str
     order: Scores  # z units: comparable across interests of one day
     relevance: Scores  # absolute, in [0, 1]
-    # Per query word (as displayed): which papers contain all its stems, for explanations.
-    words: tuple[tuple[str, npt.NDArray[np.bool_]], ...] = ()
+    # Per query word: its forms as displayed, preferred first (an acronym, then its spelled-out
+    # form), each with which papers contain all its stems. A paper is explained by the first
+    # form it contains.
+    words: tuple[tuple[tuple[str, npt.NDArray[np.bool_]], ...], ...] = ()
     # ``order`` where the paper is relevant at all, else -inf: what channels combine.
     gated: Scores = field(init=False, repr=False)
     # Rows of the best papers by ``gated`` plus a priors' bonus, by (limit, bonus key):
@@ -78,7 +80,11 @@ class _InterestScores:
         its meaning. The same for every channel that follows the interest: kept."""
         why = self._reasons.get(row)
         if why is None:
-            matched = [word for word, contains in self.words if contains[row]]
+            matched = [
+                next((form for form, contains in forms if contains[row]), None)
+                for forms in self.words
+            ]
+            matched = [form for form in matched if form is not None]
             if matched:
                 why = f"matches {self.label} ({', '.join(dict.fromkeys(matched))})"
             elif self.words:  # a topic interest matched by meaning, not by its words
@@ -341,9 +347,8 @@ class HybridRanker:
                 relevance = np.maximum(relevance, similar)
                 order = np.maximum(order, 3.0 * similar)
         words = tuple(
-            (w, index.contains_all(stems))
-            for w in _display_words(parsed.text, index.acronyms)
-            if (stems := tuple(tokenize(w)))
+            tuple((form, index.contains_all(tuple(tokenize(form)))) for form in forms)
+            for forms in _display_words(parsed.text, index.acronyms)
         )
         if not mask.all():  # (without filters the topic's own arrays are shared, not copied)
             order, relevance = np.where(mask, order, -np.inf), np.where(mask, relevance, 0.0)
@@ -557,12 +562,15 @@ def _expanded_query(text: str, acronyms: Mapping[str, tuple[str, ...]]) -> str:
     return f"{text} ({'; '.join(extra)})" if extra else text
 
 
-def _display_words(text: str, acronyms: Mapping[str, tuple[str, ...]]) -> list[str]:
-    words = [w for w in re.findall(r"[\w-]+", text) if tokenize(w)]
-    for word in list(words):
-        for long_form in acronyms.get(word.lower(), ())[:1]:
-            words.extend(w for w in long_form.split() if tokenize(w))
-    return words
+def _display_words(text: str, acronyms: Mapping[str, tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """The query's words, each with the forms an explanation may show: an acronym also as
+    its spelled-out form ("RLHF" or "reinforcement learning from human feedback"), so a
+    paper that spells it out is explained by the phrase, not by five loose words."""
+    forms = []
+    for word in re.findall(r"[\w-]+", text):
+        if tokenize(word):
+            forms.append((word, *acronyms.get(word.lower(), ())[:1]))
+    return list(dict.fromkeys(forms))
 
 
 def select(

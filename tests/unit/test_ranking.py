@@ -299,3 +299,18 @@ def test_mean_of_two_best_per_group_and_column_with_ties_and_single_rows() -> No
     )
     got = _mean_of_two_best(values, np.array([0, 3, 4]), np.array([3, 1, 2]))
     assert np.allclose(got, [[0.7, 5.0], [0.3, -2.0], [-2.0, 2.0]])
+
+
+def test_an_acronym_is_explained_by_the_form_the_paper_uses() -> None:
+    papers = [
+        p("short", "RLHF at scale", "We study RLHF reward models."),
+        p("spelled", "Preference tuning", "Reinforcement learning from human feedback, again."),
+        p("other", "Protein folding", "Structures of proteins."),
+    ]
+    items = {
+        i.paper.key: i.why
+        for i in LexicalRanker().score(papers, ChannelProfile(interests=(query("RLHF reward"),)))
+    }
+    assert items["short"] == "matches “RLHF reward” (RLHF, reward)"
+    assert items["spelled"] == "matches “RLHF reward” (reinforcement learning from human feedback)"
+    assert items["other"] == "no interest matched"
