@@ -166,6 +166,8 @@ def evaluate(path: Path) -> dict[str, dict[str, float]]:
     qids = sorted(queries)
     started = time.perf_counter()
     ranker = HybridRanker(MiniLmEmbedder())
+    # int8 and bf16 vectors (chosen by the CPU) measure slightly differently: say which.
+    print(f"paperboy ranks with {ranker.name}; {len(papers)} papers, {len(qids)} interests")
     embedded = Embedded(ranker, papers)
     systems = {**baselines(papers), "paperboy": paperboy_ranking(ranker, papers, (), embedded)}
     summary: dict[str, dict[str, float]] = {}
