@@ -27,7 +27,8 @@ from digest.ports import (
 )
 from digest.ranking.embedding import Embedder, paper_text
 from digest.ranking.index import CorpusIndex, embed_sentences
-from digest.ranking.ranker import ChannelProfile, HybridRanker, LexicalRanker, Priors, select
+from digest.ranking.ranker import ChannelProfile, HybridRanker, LexicalRanker, Priors
+from digest.ranking.selection import select
 
 __all__ = [
     "DigestService",

@@ -25,7 +25,8 @@ import numpy as np
 from digest.models import Interest, InterestKind, Paper
 from digest.parsers import parse
 from digest.ranking.embedding import paper_text
-from digest.ranking.ranker import ChannelProfile, HybridRanker, select
+from digest.ranking.ranker import ChannelProfile, HybridRanker
+from digest.ranking.selection import select
 from tests.bench_fanout import bench_fanout
 from tests.bench_memory import bench_memory
 

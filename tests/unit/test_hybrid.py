@@ -12,7 +12,8 @@ from digest.models import Interest, InterestKind, Paper
 from digest.ranking.embedding import HashingEmbedder, load_embedder
 from digest.ranking.feedback import FeedbackModel
 from digest.ranking.index import CorpusIndex, split_sentences
-from digest.ranking.ranker import ChannelProfile, HybridRanker, Priors, select
+from digest.ranking.ranker import ChannelProfile, HybridRanker, Priors
+from digest.ranking.selection import select
 
 PAPERS = [
     Paper(

@@ -13,7 +13,8 @@ from digest.errors import UsageError
 from digest.models import DigestItem, Interest, InterestKind, Paper
 from digest.ranking.acronyms import mine_acronyms
 from digest.ranking.query import parse_query
-from digest.ranking.ranker import ChannelProfile, LexicalRanker, Priors, select
+from digest.ranking.ranker import ChannelProfile, LexicalRanker, Priors
+from digest.ranking.selection import select
 
 
 def p(key: str, title: str, abstract: str = "", **extra: object) -> Paper:
