@@ -60,11 +60,16 @@ class Bot:
         data = {"id": "100000000000000001", "name": "papers", "type": 1, "options": node}
         return await self.fake.interact(data, manager=manager, channel=channel)
 
-    async def answered(self, token: str) -> list[dict[str, Any]]:
-        """The callback and follow-up the bot sent for one interaction."""
+    async def answered(self, token: str, followups: int = 1) -> list[dict[str, Any]]:
+        """The callback and follow-ups the bot sent for one interaction, once ``followups``
+        of them arrived (a public change sends two: a private "Done" and the announcement)."""
+
+        def webhooks() -> list[Any]:
+            return [s for s in self.fake.for_token(token) if s.route.startswith("POST /webhooks")]
+
         sent = await wait_until(
             lambda: (
-                [s for s in self.fake.for_token(token) if s.route.startswith("POST /webhooks")]
+                (found if len(found := webhooks()) >= followups else [])
                 or [
                     s
                     for s in self.fake.for_token(token)
@@ -115,9 +120,10 @@ async def test_connects_through_the_configured_gateway(bot: Bot) -> None:
 
 async def test_command_is_deferred_then_followed_up(bot: Bot) -> None:
     token = await bot.command("interests", "add", {"text": "diffusion policy"})
-    bodies = await bot.answered(token)
+    bodies = await bot.answered(token, followups=2)
     assert bodies[0]["type"] == 5  # deferred (thinking)
-    assert "diffusion policy" in bodies[-1]["content"]
+    assert bodies[1]["content"] == "✓ Done." and bodies[1]["flags"] == 64  # only to them
+    assert "diffusion policy" in bodies[-1]["content"]  # and announced to the channel
     assert bodies[-1]["allowed_mentions"] == {"parse": []}
     assert interests(bot) == ["diffusion policy"]
 
