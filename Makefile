@@ -10,7 +10,7 @@ SHARED ?= ../shared
 help:
 	@echo "make demo   - run one digest for two demo channels (SQLite, console output)"
 	@echo "make test   - run the test suite"
-	@echo "make lint   - ruff check + format check"
+	@echo "make lint   - ruff check + format check + mypy (strict)"
 	@echo "make run    - start the bot (console REPL when no platform is configured)"
 	@echo "make eval   - ranking quality on $(SHARED)/eval"
 	@echo "make bench  - speed benchmarks"
@@ -32,6 +32,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format .

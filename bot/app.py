@@ -31,7 +31,7 @@ from digest.ranking.embedding import (
 )
 from digest.ranking.ranker import HybridRanker
 from digest.reactions import ReactionVotes
-from digest.service import DigestService, IngestService
+from digest.service import DigestService, IngestReport, IngestService
 from digest.sources.arxiv import ArxivApi, ArxivApiSource, ArxivFeedSource
 from digest.sources.feed import FeedSource
 from digest.sources.guard import RedirectGuard
@@ -88,7 +88,7 @@ class App:
                 built.extend(FeedSource(self.fetcher, url) for url in self.settings.feeds)
         return built
 
-    async def ingest_today(self, day: date | None = None) -> object:
+    async def ingest_today(self, day: date | None = None) -> IngestReport:
         return await self.ingest.ingest(self.sources(), day or self.clock.now().date())
 
 

@@ -17,6 +17,7 @@ from rich.console import Console
 from bot.app import App
 from bot.console_app.publisher import ConsolePublisher
 from digest.models import Interest, InterestKind, Platform
+from digest.ports import PaperSource
 from digest.service import IngestReport
 from digest.sources.arxiv import ArxivFeedSource
 from digest.sources.feed import FileSource
@@ -45,7 +46,7 @@ class DemoResult:
 
 async def _live(app: App) -> tuple[str, IngestReport]:
     today = app.clock.now().date()
-    sources = [
+    sources: list[PaperSource] = [
         HfDailySource(app.fetcher, base_url=app.settings.hf_base_url, max_pages=1),
         ArxivFeedSource(
             app.fetcher,

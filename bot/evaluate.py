@@ -197,7 +197,8 @@ def _feedback_effect(
     queries: dict[str, dict[str, str]],
     qrels: dict[str, dict[str, int]],
     qids: list[str],
-) -> dict[str, float]:
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Mean nDCG@10 per phrasing on the rest, without and with the 3 likes."""
     print(
         "\n== feedback: 3 liked papers per interest (the first relevant ones paperboy "
         "ranked), evaluated on the rest =="

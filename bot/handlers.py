@@ -142,9 +142,10 @@ class Handlers:
             target = interests[command.number - 1]
         else:
             wanted = command.argument.strip().strip('"').lower()
-            target = next((i for i in interests if i.text.lower() == wanted), None)
-            if target is None:
+            named = next((i for i in interests if i.text.lower() == wanted), None)
+            if named is None:
                 raise UsageError(f"no interest “{command.argument}”; see /papers interests list")
+            target = named
         assert target.id is not None
         self._repository.remove_interest(channel.id, target.id)
         return Reply(text=f"Removed {target.kind.value} interest “{target.text}”.", ephemeral=False)
@@ -213,9 +214,14 @@ class Handlers:
 
     async def _boost(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
         on = command.options["state"] == "on"
-        self._repository.save_channel(
-            dataclasses.replace(channel, **{f"boost_{command.argument}": on})
-        )
+        match command.argument:  # (the grammar admits only these three)
+            case "upvotes":
+                channel = dataclasses.replace(channel, boost_upvotes=on)
+            case "recency":
+                channel = dataclasses.replace(channel, boost_recency=on)
+            case _:
+                channel = dataclasses.replace(channel, boost_code=on)
+        self._repository.save_channel(channel)
         what = _BOOST_LABELS[command.argument]
         return Reply(
             text=f"{what.capitalize()} {'now rank' if on else 'no longer rank'} higher here.",

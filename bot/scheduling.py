@@ -147,7 +147,7 @@ class DigestScheduler:
         if not self._leading:
             return
         report = await self._app.ingest_today()
-        self._failed_sources = report.failed  # type: ignore[attr-defined]
+        self._failed_sources = report.failed
         self._last_ingest = self._app.clock.now()
 
     async def catch_up(self) -> None:

@@ -235,7 +235,7 @@ class Outbox:
         if pending is None or run.attempts > 1:  # a retry reconciles delivery by delivery
             deliveries = {
                 d.paper_key: d
-                for d in self._repository.list_deliveries(channel.id, run_id=run.id)
+                for d in self._repository.list_deliveries(run.channel_id, run_id=run.id)
                 if d.status == "pending"
             }
             pending = set(deliveries)
@@ -299,7 +299,7 @@ class Outbox:
                 "channel refused delivery; pausing it",
                 extra={"channel": channel.address, "reason": refused.reason},
             )
-            current = self._repository.get_channel(channel.id) or channel
+            current = self._repository.get_channel(run.channel_id) or channel
             self._repository.save_channel(
                 dataclasses.replace(current, paused=True, paused_reason=refused.reason),
             )

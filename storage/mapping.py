@@ -27,7 +27,10 @@ def as_utc(value: datetime | None) -> datetime | None:
 
 
 def paper_to_row(paper: Paper, row: PaperRow | None = None) -> PaperRow:
-    row = row or PaperRow(key=paper.key, title_key="", title="", first_seen=paper.first_seen)
+    if row is None:
+        if paper.first_seen is None:  # plan_upsert stamps every new paper
+            raise ValueError(f"a new paper needs first_seen: {paper.key}")
+        row = PaperRow(key=paper.key, title_key="", title="", first_seen=paper.first_seen)
     row.arxiv_id = paper.arxiv_id
     row.version = paper.version
     row.doi = paper.doi

@@ -264,7 +264,7 @@ class MemoryRepository:
         found: dict[int, set[str]] = {}
         for delivery in self._deliveries.values():
             if delivery.run_id in wanted and delivery.status == "pending":
-                found.setdefault(delivery.run_id, set()).add(delivery.paper_key)  # type: ignore[arg-type]
+                found.setdefault(delivery.run_id, set()).add(delivery.paper_key)
         return found
 
     def get_run(self, run_id: int) -> DigestRun | None:

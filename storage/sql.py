@@ -30,6 +30,7 @@ from digest.ports import (
     UpsertCounts,
 )
 from sqlalchemy import Engine, Row, bindparam, delete, func, or_, update
+from sqlalchemy import select as select_columns
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -221,7 +222,7 @@ class SqlRepository:
         return channel
 
     def list_channels(self, platform: Platform | None = None) -> list[Channel]:
-        query = select(ChannelRow).order_by(ChannelRow.id)
+        query = select(ChannelRow).order_by(col(ChannelRow.id))
         if platform is not None:
             query = query.where(ChannelRow.platform == str(platform))
         with self._session() as session:
@@ -244,7 +245,9 @@ class SqlRepository:
 
     def list_interests(self, channel_id: int) -> list[Interest]:
         query = (
-            select(InterestRow).where(InterestRow.channel_id == channel_id).order_by(InterestRow.id)
+            select(InterestRow)
+            .where(InterestRow.channel_id == channel_id)
+            .order_by(col(InterestRow.id))
         )
         with self._session() as session:
             return [interest_from_row(row) for row in session.exec(query)]
@@ -532,22 +535,23 @@ class SqlRepository:
 
     def list_deliveries(self, channel_id: int, *, run_id: int | None = None) -> list[Delivery]:
         # Plain columns, no ORM objects: the outbox reads a run's deliveries per digest sent.
+        # (SQLAlchemy's select: SQLModel's is typed for at most four columns.)
         query = (
-            select(
-                DeliveryRow.id,
-                DeliveryRow.channel_id,
-                DeliveryRow.paper_key,
-                DeliveryRow.run_id,
-                DeliveryRow.status,
-                DeliveryRow.message_id,
+            select_columns(
+                col(DeliveryRow.id),
+                col(DeliveryRow.channel_id),
+                col(DeliveryRow.paper_key),
+                col(DeliveryRow.run_id),
+                col(DeliveryRow.status),
+                col(DeliveryRow.message_id),
             )
-            .where(DeliveryRow.channel_id == channel_id)
+            .where(col(DeliveryRow.channel_id) == channel_id)
             .order_by(col(DeliveryRow.id))
         )
         if run_id is not None:
-            query = query.where(DeliveryRow.run_id == run_id)
+            query = query.where(col(DeliveryRow.run_id) == run_id)
         with self._session() as session:
-            return [_delivery(row) for row in session.exec(query)]
+            return [_delivery(row) for row in session.execute(query)]
 
     def find_message(
         self,
@@ -610,7 +614,9 @@ class SqlRepository:
 
     def list_feedback(self, channel_id: int) -> list[Feedback]:
         query = (
-            select(FeedbackRow).where(FeedbackRow.channel_id == channel_id).order_by(FeedbackRow.id)
+            select(FeedbackRow)
+            .where(FeedbackRow.channel_id == channel_id)
+            .order_by(col(FeedbackRow.id))
         )
         with self._session() as session:
             return [

@@ -13,6 +13,7 @@ from typing import Any, Generic, TypeVar
 import discord
 import yarl
 from discord import app_commands
+from discord.utils import MISSING
 
 from bot.app import App
 from bot.discord_app.commands import build_papers_group
@@ -30,9 +31,11 @@ log = logging.getLogger(__name__)
 NONE = discord.AllowedMentions.none()
 
 
-def to_view(message: DiscordMessage) -> discord.ui.View | None:
+def to_view(message: DiscordMessage) -> discord.ui.View:
+    """The message's buttons; for a message without any, discord.py's ``MISSING``, which
+    every ``view=`` parameter takes as "no view" (``None`` is not accepted there)."""
     if not message.rows:
-        return None
+        return MISSING
     view = discord.ui.View(timeout=None)
     for row, buttons in enumerate(message.rows):
         for label, custom_id, style in buttons:
@@ -65,16 +68,15 @@ class PaperboyDiscord(discord.AutoShardedClient):
         intents = discord.Intents.none()
         intents.guilds = True
         intents.guild_reactions = True  # a 👍/👎 on a one-paper message is a vote
-        shard_ids = settings.discord_shard_ids or None
-        super().__init__(
-            intents=intents,
-            allowed_mentions=NONE,
-            application_id=int(settings.discord_application_id)
-            if settings.discord_application_id
-            else None,
-            shard_ids=shard_ids,
-            shard_count=settings.discord_shard_count if shard_ids else None,
-        )
+        # Only what is configured: discord.py works the rest out (the application id from
+        # the token, the shard count from the gateway).
+        options: dict[str, Any] = {}
+        if settings.discord_application_id:
+            options["application_id"] = int(settings.discord_application_id)
+        if settings.discord_shard_ids:
+            options["shard_ids"] = settings.discord_shard_ids
+            options["shard_count"] = settings.discord_shard_count
+        super().__init__(intents=intents, allowed_mentions=NONE, **options)
         self.paperboy = paperboy
         self.tree = app_commands.CommandTree(self)
         self.tree.add_command(build_papers_group(self))
@@ -146,7 +148,7 @@ class PaperButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> PaperButton:
         return cls(match["action"], match["key"])
 
@@ -200,13 +202,12 @@ class PaperButton(
                 text=f"{reply.text} (shared by {interaction.user.name})",
             )
         message = render_reply(reply)
-        view = to_view(message)
         await interaction.followup.send(
             message.content,
             embeds=embeds_of(message),
             ephemeral=not share,
             allowed_mentions=NONE,
-            **({"view": view} if view else {}),
+            view=to_view(message),
         )
 
 
@@ -335,13 +336,12 @@ class DiscordPublisher:
             elif isinstance(channel, discord.ForumChannel):
                 # A forum takes posts, not messages: each digest is a new post.
                 first = messages.pop(0)
-                view = to_view(first)
                 created = await channel.create_thread(
                     name=title,
                     content=first.content,
                     embeds=embeds_of(first),
                     allowed_mentions=NONE,
-                    **({"view": view} if view else {}),
+                    view=to_view(first),
                 )
                 channel = created.thread
                 ids.append(SentMessage(str(created.message.id), first.papers))
@@ -352,14 +352,13 @@ class DiscordPublisher:
                     name=title, type=discord.ChannelType.public_thread, auto_archive_duration=1440
                 )
             for part, message in enumerate(messages):
-                view = to_view(message)
                 sent = await channel.send(
                     message.content,
                     embeds=embeds_of(message),
                     allowed_mentions=NONE,
                     # discord.py sends enforce_nonce with every nonce.
                     nonce=_nonce(delivery_tag, part, message.papers),
-                    **({"view": view} if view else {}),
+                    view=to_view(message),
                 )
                 ids.append(SentMessage(str(sent.id), message.papers))
         except discord.Forbidden as exc:

@@ -92,20 +92,19 @@ async def _run(client: PaperboyDiscord, interaction: discord.Interaction, text: 
         reply = Reply(text="Sorry, that failed unexpectedly; it has been logged.", error=True)
     message = render_reply(reply)
     view = to_view(message)
-    extra = {"view": view} if view else {}
     if reply.error or reply.ephemeral or command.name not in _PUBLIC:
         await interaction.followup.send(
             message.content,
             embeds=embeds_of(message),
             ephemeral=True,
             allowed_mentions=NONE,
-            **extra,
+            view=view,
         )
         return
     # A change everyone should see: confirmed privately, announced in the channel.
     await interaction.followup.send("✓ Done.", ephemeral=True, allowed_mentions=NONE)
     await interaction.followup.send(
-        message.content, embeds=embeds_of(message), allowed_mentions=NONE, **extra
+        message.content, embeds=embeds_of(message), allowed_mentions=NONE, view=view
     )
 
 

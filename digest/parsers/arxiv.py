@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Iterable
 from datetime import date
 from email.utils import parsedate_to_datetime
+from typing import TypedDict
 
 from lxml import etree
 
@@ -23,10 +24,16 @@ _ANNOUNCE_PREFIX = re.compile(
 )
 
 
-def _links(arxiv: ArxivId) -> dict[str, str]:
+class _Links(TypedDict):
+    abs_url: str
+    pdf_url: str
+    hf_url: str
+
+
+def _links(arxiv: ArxivId, *, pdf_url: str | None = None) -> _Links:
     return {
         "abs_url": f"https://arxiv.org/abs/{arxiv.base}",
-        "pdf_url": f"https://arxiv.org/pdf/{arxiv.base}",
+        "pdf_url": pdf_url or f"https://arxiv.org/pdf/{arxiv.base}",
         "hf_url": f"https://huggingface.co/papers/{arxiv.base}",
     }
 
@@ -55,7 +62,7 @@ def _api_entry(entry: etree._Element, source: str) -> Paper | None:
         (link.get("href") for link in entry.findall("atom:link", NS) if link.get("title") == "pdf"),
         None,
     )
-    links = _links(arxiv)
+    links = _links(arxiv, pdf_url=pdf)
     return Paper(
         id=arxiv.base,
         arxiv_id=arxiv.base,
@@ -75,7 +82,7 @@ def _api_entry(entry: etree._Element, source: str) -> Paper | None:
         comment=clean_text(child_text(entry, "arxiv:comment")) or None,
         journal_ref=clean_text(child_text(entry, "arxiv:journal_ref")) or None,
         url=links["abs_url"],
-        **{**links, "pdf_url": pdf or links["pdf_url"]},
+        **links,
         sources=(source,),
     )
 

@@ -64,7 +64,7 @@ _FUNCTION_WORDS = frozenset(
 
 
 def _initials(words: list[str], *, skip_function_words: bool) -> str:
-    letters = []
+    letters: list[str] = []
     for word in words:
         if skip_function_words and word.lower() in _FUNCTION_WORDS:
             continue

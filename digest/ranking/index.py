@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -218,7 +218,11 @@ class CorpusIndex:
         """A value computed once per index (a day's papers) and shared by every channel."""
         if key not in self._memo:
             self._memo[key] = compute()
-        return self._memo[key]  # type: ignore[no-any-return]
+        return cast(T, self._memo[key])
+
+    def remember(self, key: tuple[object, ...], value: T) -> None:
+        """Stores a value computed ahead, for a later ``memo`` of the same key."""
+        self._memo.setdefault(key, value)
 
     def mentions(self, term: str) -> npt.NDArray[np.bool_]:
         """Which papers contain ``term`` (lower case) as a whole word or phrase."""

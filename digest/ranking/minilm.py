@@ -18,6 +18,7 @@ import os
 import threading
 import warnings
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -37,6 +38,9 @@ from digest.ranking.embedding import (
     default_precision,
     minilm_name,
 )
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
 
 __all__ = ["MiniLmEmbedder", "sentence_transformer"]
 
@@ -119,7 +123,7 @@ def _batches(lengths: Sequence[int], budget: int) -> list[npt.NDArray[np.intp]]:
     return groups
 
 
-def sentence_transformer() -> object:
+def sentence_transformer() -> SentenceTransformer:
     """The same model through sentence-transformers' defaults: the peer in eval and bench."""
     from sentence_transformers import SentenceTransformer
 

@@ -79,11 +79,11 @@ class _InterestScores:
         its meaning. The same for every channel that follows the interest: kept."""
         why = self._reasons.get(row)
         if why is None:
-            matched = [
+            found = (
                 next((form for form, contains in forms if contains[row]), None)
                 for forms in self.words
-            ]
-            matched = [form for form in matched if form is not None]
+            )
+            matched = [form for form in found if form is not None]
             if matched:
                 why = f"matches {self.label} ({', '.join(dict.fromkeys(matched))})"
             elif self.words:  # a topic interest matched by meaning, not by its words
@@ -382,7 +382,7 @@ class HybridRanker:
         for start in range(0, len(texts), _BATCH):
             chunk = texts[start : start + _BATCH]
             for text, scores in zip(chunk, self._topic_scores_many(index, chunk), strict=True):
-                index.memo(self._topic_key(text), lambda scores=scores: scores)
+                index.remember(self._topic_key(text), scores)
         return len(texts)
 
     def _topic_key(self, text: str) -> tuple[object, ...]:

@@ -35,7 +35,11 @@ class HfDailySource:
     async def fetch(self, day: date) -> FetchResult:
         papers: list[Paper] = []
         for page in range(self._max_pages):
-            params = {"date": day.isoformat(), "limit": self._page_size, "p": page}
+            params: dict[str, str | int] = {
+                "date": day.isoformat(),
+                "limit": self._page_size,
+                "p": page,
+            }
             response = await self._fetcher.get(self.name, self._url, params=params)
             if response.not_modified:
                 if page == 0:
