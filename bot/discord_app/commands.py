@@ -108,6 +108,9 @@ async def _run(client: PaperboyDiscord, interaction: discord.Interaction, text: 
     )
 
 
+ON_OFF = [app_commands.Choice(name=v, value=v) for v in ("on", "off")]
+
+
 def build_papers_group(client: PaperboyDiscord) -> app_commands.Group:
     papers = app_commands.Group(name="papers", description="Research-paper digests")
     interests = app_commands.Group(
@@ -198,12 +201,7 @@ def build_papers_group(client: PaperboyDiscord) -> app_commands.Group:
         await _run(client, interaction, f"size {papers}")
 
     @papers.command(name="threads", description="Post each digest in a new thread")
-    @app_commands.choices(
-        mode=[
-            app_commands.Choice(name="on", value="on"),
-            app_commands.Choice(name="off", value="off"),
-        ]
-    )
+    @app_commands.choices(mode=ON_OFF)
     async def threads(interaction: discord.Interaction, mode: app_commands.Choice[str]) -> None:
         await _run(client, interaction, f"threads {mode.value}")
 
@@ -220,13 +218,7 @@ def build_papers_group(client: PaperboyDiscord) -> app_commands.Group:
         await _run(client, interaction, f"layout {layout.value}")
 
     @papers.command(name="boost", description="Rank upvoted, new or with-code papers higher")
-    @app_commands.choices(
-        boost=[app_commands.Choice(name=b, value=b) for b in BOOSTS],
-        mode=[
-            app_commands.Choice(name="on", value="on"),
-            app_commands.Choice(name="off", value="off"),
-        ],
-    )
+    @app_commands.choices(boost=[app_commands.Choice(name=b, value=b) for b in BOOSTS], mode=ON_OFF)
     async def boost(
         interaction: discord.Interaction,
         boost: app_commands.Choice[str],
