@@ -48,6 +48,12 @@ FormatOption = Annotated[
 ]
 
 
+def _echo(value: str, limit: int = 60) -> str:
+    """A value the user gave, quoted for an error line: long ones cut, so a 10,000-character
+    mistake does not come back whole."""
+    return repr(value if len(value) <= limit else f"{value[:limit]}…")
+
+
 def _fail(message: str, code: int = 1) -> typer.Exit:
     # One plain line, never wrapped: scripts read it.
     sys.stderr.write(f"paperboy: {' '.join(message.split())}\n")
@@ -115,7 +121,9 @@ def parse_command(
 ) -> None:
     """Parse a listing file and print its papers (contract: `parse PATH [--format F] --json`)."""
     if format != "auto" and format not in FORMATS:
-        raise _fail(f"unknown format {format!r}; choose auto or one of: {', '.join(FORMATS)}", 2)
+        raise _fail(
+            f"unknown format {_echo(format)}; choose auto or one of: {', '.join(FORMATS)}", 2
+        )
     try:
         papers = parse(_read(path), format, today=date.today())
     except SourceError as exc:
@@ -197,7 +205,7 @@ def fetch(
     try:
         when = date.fromisoformat(day) if day else date.today()
     except ValueError:
-        raise _fail(f"--date must be YYYY-MM-DD, not {day!r}", 2) from None
+        raise _fail(f"--date must be YYYY-MM-DD, not {_echo(day or '')}", 2) from None
     if source == "feed" and not url:
         raise _fail("--source feed needs --url", 2)
     settings = _settings(database_url=database)
@@ -228,7 +236,7 @@ def _build_source(paperboy: App, name: str, cats: list[str] | None, url: str | N
         return ArxivApiSource(paperboy.arxiv_api, categories=categories)
     if name == "feed" and url:
         return FeedSource(paperboy.fetcher, url)
-    raise _fail(f"unknown source {name!r}; choose hf-daily, arxiv-rss, arxiv-api or feed", 2)
+    raise _fail(f"unknown source {_echo(name)}; choose hf-daily, arxiv-rss, arxiv-api or feed", 2)
 
 
 @app.command()
@@ -316,7 +324,7 @@ def rank(
         try:
             parse_query(text)
         except PaperboyError as exc:
-            raise _fail(f"--interest {text!r}: {exc}", 2) from None
+            raise _fail(f"--interest {_echo(text)}: {exc}", 2) from None
     by_id = {p.id: p for p in parsed if p.id}
     unknown = [i for i in [*(like or []), *(dislike or [])] if i not in by_id]
     if unknown:
@@ -391,7 +399,7 @@ def backfill(
     try:
         first = date.fromisoformat(since)
     except ValueError:
-        raise _fail(f"--since must be YYYY-MM-DD, not {since!r}", 2) from None
+        raise _fail(f"--since must be YYYY-MM-DD, not {_echo(since)}", 2) from None
     today = date.today()
     if first > today or (today - first).days > 366:
         raise _fail("--since must be within the last year", 2)

@@ -260,6 +260,13 @@ def test_rank_json_contract(tmp_path: Path) -> None:
     assert unknown.returncode == 2 and "no paper with id zz" in unknown.stderr
     bad = paperboy("rank", "--papers", str(papers), "--interest", '"open', "--json", cwd=tmp_path)
     assert bad.returncode == 2 and "unclosed quote" in bad.stderr
+    # An oversized interest is refused in one short line, not echoed back whole.
+    huge = paperboy(
+        "rank", "--papers", str(papers), "--interest", "robot " * 2000, "--json", cwd=tmp_path
+    )
+    assert huge.returncode == 2 and huge.stdout == ""
+    assert "at most 500 characters" in huge.stderr
+    assert huge.stderr.count("\n") == 1 and len(huge.stderr) < 200
 
 
 def test_rank_with_the_embedding_model(tmp_path: Path) -> None:
