@@ -8,9 +8,9 @@ learned from the corpus instead of being listed by hand.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
-__all__ = ["BASE_ACRONYMS", "expand", "mine_acronyms"]
+__all__ = ["BASE_ACRONYMS", "acronym_spellings", "expand", "mine_acronyms", "spell"]
 
 BASE_ACRONYMS: dict[str, tuple[str, ...]] = {
     "rl": ("reinforcement learning",),
@@ -53,6 +53,17 @@ BASE_ACRONYMS: dict[str, tuple[str, ...]] = {
     "ood": ("out of distribution",),
 }
 
+# How the base acronyms that are not all capitals are written (for explanations).
+_BASE_SPELLINGS = {
+    "moe": "MoE",
+    "llms": "LLMs",
+    "vit": "ViT",
+    "nerf": "NeRF",
+    "cot": "CoT",
+    "lora": "LoRA",
+    "peft": "PEFT",
+}
+
 # "Long Form Words (LFW)": the parenthesised acronym, and the words just before it.
 _ACRONYM = re.compile(r"\(([A-Z][A-Za-z0-9-]{1,9})\)")
 _WORDS = re.compile(r"[A-Za-z][\w-]*")
@@ -92,6 +103,23 @@ def mine_acronyms(texts: Iterable[str]) -> dict[str, tuple[str, ...]]:
                     found.setdefault(acronym.lower(), set()).add(" ".join(candidate).lower())
                     break
     return {k: tuple(sorted(v)) for k, v in found.items()}
+
+
+def acronym_spellings(texts: Iterable[str]) -> dict[str, str]:
+    """How each acronym the texts define is written there ("moe" -> "MoE"), most often
+    first: explanations show an acronym as papers write it."""
+    counts: dict[str, dict[str, int]] = {}
+    for text in texts:
+        for match in _ACRONYM.finditer(text):
+            written = match.group(1)
+            forms = counts.setdefault(written.lower(), {})
+            forms[written] = forms.get(written, 0) + 1
+    return {key: max(forms, key=lambda f: (forms[f], f)) for key, forms in counts.items()}
+
+
+def spell(acronym: str, spellings: Mapping[str, str]) -> str:
+    """An acronym (lower case, as the tables key it) as it is written."""
+    return spellings.get(acronym) or _BASE_SPELLINGS.get(acronym) or acronym.upper()
 
 
 def expand(words: Iterable[str], table: dict[str, tuple[str, ...]]) -> list[str]:

@@ -21,7 +21,7 @@ from scipy import sparse
 
 from digest.identifiers import normalise_title
 from digest.models import Paper
-from digest.ranking.acronyms import BASE_ACRONYMS, mine_acronyms
+from digest.ranking.acronyms import BASE_ACRONYMS, acronym_spellings, mine_acronyms
 from digest.ranking.embedding import Embedder, Matrix, paper_text
 from digest.ranking.text import tokenize
 
@@ -223,6 +223,12 @@ class CorpusIndex:
     def remember(self, key: tuple[object, ...], value: T) -> None:
         """Stores a value computed ahead, for a later ``memo`` of the same key."""
         self._memo.setdefault(key, value)
+
+    @property
+    def acronym_spellings(self) -> Mapping[str, str]:
+        """How the day's papers write the acronyms they define (for explanations only, so
+        worked out on first use)."""
+        return self.memo(("spellings",), lambda: acronym_spellings(p.abstract for p in self.papers))
 
     def mentions(self, term: str) -> npt.NDArray[np.bool_]:
         """Which papers contain ``term`` (lower case) as a whole word or phrase."""

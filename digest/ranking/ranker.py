@@ -23,6 +23,7 @@ import numpy.typing as npt
 
 from digest.errors import UsageError
 from digest.models import DigestItem, Interest, InterestKind, Paper
+from digest.ranking.acronyms import spell
 from digest.ranking.embedding import Embedder
 from digest.ranking.feedback import FeedbackModel
 from digest.ranking.index import CorpusIndex, Scores
@@ -347,7 +348,12 @@ class HybridRanker:
                 order = np.maximum(order, 3.0 * similar)
         words = tuple(
             tuple((form, index.contains_all(tuple(tokenize(form)))) for form in forms)
-            for forms in _display_words(parsed.text, index.acronyms)
+            for forms in _display_words(
+                parsed.text,
+                index.acronyms,
+                index.memo(("long forms",), lambda: _long_forms(index.acronyms)),
+                index.acronym_spellings,
+            )
         )
         if not mask.all():  # (without filters the topic's own arrays are shared, not copied)
             order, relevance = np.where(mask, order, -np.inf), np.where(mask, relevance, 0.0)
@@ -580,12 +586,56 @@ def _expanded_query(text: str, acronyms: Mapping[str, tuple[str, ...]]) -> str:
     return f"{text} ({'; '.join(extra)})" if extra else text
 
 
-def _display_words(text: str, acronyms: Mapping[str, tuple[str, ...]]) -> list[tuple[str, ...]]:
-    """The query's words, each with the forms an explanation may show: an acronym also as
-    its spelled-out form ("RLHF" or "reinforcement learning from human feedback"), so a
-    paper that spells it out is explained by the phrase, not by five loose words."""
-    forms = []
-    for word in re.findall(r"[\w-]+", text):
-        if tokenize(word):
-            forms.append((word, *acronyms.get(word.lower(), ())[:1]))
+# A spelled-out form as its words, how it is written, and its acronym; by first word.
+_LongForms = Mapping[str, list[tuple[tuple[str, ...], str, str]]]
+
+
+def _long_forms(acronyms: Mapping[str, tuple[str, ...]]) -> _LongForms:
+    """The acronym table turned around, longest first under each first word."""
+    table: dict[str, list[tuple[tuple[str, ...], str, str]]] = {}
+    for acronym, long_forms in acronyms.items():
+        for long_form in long_forms:
+            parts = tuple(re.findall(r"\w+", long_form.lower()))
+            if len(parts) > 1:
+                table.setdefault(parts[0], []).append((parts, long_form, acronym))
+    for entries in table.values():
+        entries.sort(key=lambda entry: -len(entry[0]))
+    return table
+
+
+def _display_words(
+    text: str,
+    acronyms: Mapping[str, tuple[str, ...]],
+    long_forms: _LongForms,
+    spellings: Mapping[str, str],
+) -> list[tuple[str, ...]]:
+    """The query's words, each with the forms an explanation may show, the typed one first.
+    An acronym also goes by its spelled-out form ("RLHF" or "reinforcement learning from
+    human feedback") and a spelled-out form by its acronym ("mixture of experts" or "MoE"),
+    so a paper is explained by the phrase it uses, not by loose words of the other."""
+    words = re.findall(r"[\w-]+", text)
+    # Hyphens split typed words as they split long forms ("mixture-of-experts").
+    parts = [re.findall(r"\w+", word.lower()) for word in words]
+    forms: list[tuple[str, ...]] = []
+    position = 0
+    while position < len(words):
+        rest = [part for word in parts[position:] for part in word]
+        phrase = next(
+            (
+                (written, acronym, len(spelled))
+                for spelled, written, acronym in long_forms.get(rest[0] if rest else "", ())
+                if tuple(rest[: len(spelled)]) == spelled
+            ),
+            None,
+        )
+        if phrase is None:
+            if tokenize(words[position]):
+                forms.append((words[position], *acronyms.get(words[position].lower(), ())[:1]))
+            position += 1
+            continue
+        written, acronym, length = phrase
+        forms.append((written, spell(acronym, spellings)))
+        while length > 0:  # past the typed words the phrase spans
+            length -= len(parts[position])
+            position += 1
     return list(dict.fromkeys(forms))

@@ -314,6 +314,25 @@ def test_an_acronym_is_explained_by_the_form_the_paper_uses() -> None:
     }
     assert items["short"] == "matches “RLHF reward” (RLHF, reward)"
     assert items["spelled"] == "matches “RLHF reward” (reinforcement learning from human feedback)"
+
+
+def test_a_spelled_out_interest_is_explained_by_the_acronym_a_paper_uses() -> None:
+    papers = [
+        p("long", "Sparse models", "A mixture of experts for translation."),
+        # Defines the acronym, written in mixed case: explanations write it the same way.
+        p("defines", "Routing", "We scale Mixture-of-Experts (MoE) layers."),
+        p("short", "MoE at scale", "An MoE with 64 experts."),
+        p("marl", "Cooperation", "MARL agents learn to share rewards."),
+        p("other", "Protein folding", "Structures of proteins."),
+    ]
+    profile = ChannelProfile(
+        interests=(query("mixture-of-experts routing"), query("multi-agent reinforcement learning"))
+    )
+    items = {i.paper.key: i.why for i in LexicalRanker().score(papers, profile)}
+    assert items["long"] == "matches “mixture-of-experts routing” (mixture of experts)"
+    assert items["defines"] == "matches “mixture-of-experts routing” (mixture of experts, routing)"
+    assert items["short"] == "matches “mixture-of-experts routing” (MoE)"
+    assert items["marl"] == "matches “multi-agent reinforcement learning” (MARL)"
     assert items["other"] == "no interest matched"
 
 
