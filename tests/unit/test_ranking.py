@@ -316,6 +316,47 @@ def test_an_acronym_is_explained_by_the_form_the_paper_uses() -> None:
     assert items["spelled"] == "matches “RLHF reward” (reinforcement learning from human feedback)"
 
 
+_PIECES = st.sampled_from(
+    [
+        "mixture",
+        "of",
+        "experts",
+        "mixture-of-experts",
+        "MoE",
+        "RL",
+        "reinforcement",
+        "-",
+        "a",
+        "learning",
+        "multi-agent",
+        "from",
+        "human",
+        "feedback",
+        "RLHF",
+        "é",
+        "x-",
+        "--",
+        "(MoE)",
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_PIECES, min_size=1, max_size=8).map(" ".join))
+def test_any_interest_is_ranked_and_explained(text: str) -> None:
+    papers = [
+        p("a", "Mixture-of-Experts (MoE) routing", "Reinforcement learning from human feedback."),
+        p("b", "Multi-agent RL", "MARL with a learned critic."),
+    ]
+    try:
+        parse_query(text)
+    except UsageError:
+        return
+    items = LexicalRanker().score(papers, ChannelProfile(interests=(query(text),)))
+    assert sorted(i.paper.key for i in items) == ["a", "b"]
+    assert all(i.why for i in items)
+
+
 def test_a_spelled_out_interest_is_explained_by_the_acronym_a_paper_uses() -> None:
     papers = [
         p("long", "Sparse models", "A mixture of experts for translation."),
