@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.evaluate import main, ndcg_at, precision_at
+from bot.evaluate import main, ndcg_at, paired_p_value, precision_at
 
 GRADES = {"a": 2, "b": 1, "c": 0, "d": 2}
 
@@ -35,3 +35,22 @@ def test_a_folder_without_judgments_is_refused(
 ) -> None:
     assert main([str(tmp_path)]) == 2
     assert "usage" in capsys.readouterr().err
+
+
+def test_paired_p_value_counts_the_sign_flips_as_extreme_as_the_observed_gap() -> None:
+    # Three equal gains: of the 8 flips only all-plus and all-minus are as extreme.
+    assert paired_p_value([1.0, 1.0, 1.0], [0.0, 0.0, 0.0]) == pytest.approx(2 / 8)
+    # Gains of 3, 1 and 0: flips with |mean| >= 4/3 are (+3, +1) and (-3, -1), each with
+    # either sign of the 0: 4 of 8.
+    assert paired_p_value([3.0, 1.0, 0.5], [0.0, 0.0, 0.5]) == pytest.approx(4 / 8)
+    assert paired_p_value([0.2, 0.4], [0.2, 0.4]) == 1.0  # no difference at all
+    assert paired_p_value([], []) == 1.0
+    # Ten consistent gains are very unlikely by luck: 2 of 1,024 flips.
+    assert paired_p_value([0.6] * 10, [0.5] * 10) == pytest.approx(2 / 1024)
+
+
+def test_paired_p_value_samples_beyond_sixteen_interests_reproducibly() -> None:
+    ours, theirs = [0.5 + 0.01 * i for i in range(20)], [0.5] * 20
+    first = paired_p_value(ours, theirs)
+    assert first == paired_p_value(ours, theirs)  # seeded
+    assert first < 0.01
