@@ -18,11 +18,11 @@ from scipy.optimize import minimize
 
 from digest.models import Paper
 from digest.ranking.embedding import paper_text
-from digest.ranking.index import CorpusIndex
+from digest.ranking.index import CorpusIndex, Scores
+from digest.ranking.topk import zscore
 
 __all__ = ["FeedbackModel"]
 
-Scores = npt.NDArray[np.float64]
 _VOTE_DECAY = 0.97  # each older vote counts 3% less than the one after it
 _L2 = 1.0
 
@@ -69,7 +69,7 @@ class FeedbackModel:
         logits = every.astype(np.float64) @ coef[:-1] + coef[-1]
         similarity = (index.vectors @ positives.T).astype(np.float64)
         return cls(
-            order=_z(logits),
+            order=zscore(logits),
             relevance=np.clip((similarity.max(axis=1) - 0.1) / 0.5, 0.0, 1.0),
             weight=weight,
             nearest_liked=np.argmax(similarity, axis=1).astype(np.int64),
@@ -83,16 +83,11 @@ class FeedbackModel:
         dislike = np.array([index.similarity_to(p) for p in disliked]) if disliked else None
         score = like.mean(axis=0) - (0.5 * dislike.mean(axis=0) if dislike is not None else 0.0)
         return cls(
-            order=_z(score),
+            order=zscore(score),
             relevance=np.clip(like.max(axis=0), 0.0, 1.0),
             weight=weight,
             nearest_liked=np.argmax(like, axis=0).astype(np.int64),
         )
-
-
-def _z(values: Scores) -> Scores:
-    spread = float(values.std())
-    return (values - values.mean()) / spread if spread > 1e-12 else np.zeros_like(values)
 
 
 def _vectors(index: CorpusIndex, papers: Sequence[Paper]) -> npt.NDArray[np.float32]:

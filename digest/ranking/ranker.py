@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,12 +22,13 @@ import numpy.typing as npt
 
 from digest.errors import UsageError
 from digest.models import DigestItem, Interest, InterestKind, Paper
-from digest.ranking.acronyms import spell
 from digest.ranking.embedding import Embedder
 from digest.ranking.feedback import FeedbackModel
 from digest.ranking.index import CorpusIndex, Scores
 from digest.ranking.query import ParsedQuery, parse_query
 from digest.ranking.text import tokenize
+from digest.ranking.topk import best_per_column, best_with_ties, top, zscore
+from digest.ranking.wording import display_words, expanded_query, long_forms, variants
 
 __all__ = ["ChannelProfile", "HybridRanker", "LexicalRanker", "Priors"]
 
@@ -100,7 +100,7 @@ class _InterestScores:
         """Rows of the best ``limit`` papers by ``gated + bonus`` (unordered, ties kept)."""
         key = (limit, *bonus_key)
         if key not in self._best:
-            self._best[key] = _best_with_ties(self.gated + bonus, limit)
+            self._best[key] = best_with_ties(self.gated + bonus, limit)
         return self._best[key]
 
     @classmethod
@@ -210,7 +210,7 @@ class HybridRanker:
         order = np.where(relevance > 0, total, -np.inf)
         shown = np.arange(len(rows))  # positions in ``rows``
         if limit is not None and limit < len(rows):
-            shown = _best_with_ties(np.where(np.isnan(order), -np.inf, order), limit)
+            shown = best_with_ties(np.where(np.isnan(order), -np.inf, order), limit)
         best = best_of(shown).tolist()
         items = []
         for position, winner in zip(shown.tolist(), best, strict=True):
@@ -348,10 +348,10 @@ class HybridRanker:
                 order = np.maximum(order, 3.0 * similar)
         words = tuple(
             tuple((form, index.contains_all(tuple(tokenize(form)))) for form in forms)
-            for forms in _display_words(
+            for forms in display_words(
                 parsed.text,
                 index.acronyms,
-                index.memo(("long forms",), lambda: _long_forms(index.acronyms)),
+                index.memo(("long forms",), lambda: long_forms(index.acronyms)),
                 index.acronym_spellings,
             )
         )
@@ -407,35 +407,35 @@ class HybridRanker:
         # per query (z-scores, best candidates, copies out), so each column is contiguous.
         lexical = np.array(
             [
-                np.max([index.lexical(tokenize(v)) for v in _variants(t, index.acronyms)], axis=0)
+                np.max([index.lexical(tokenize(v)) for v in variants(t, index.acronyms)], axis=0)
                 for t in texts
             ],
             dtype=np.float32,
         ).T
         if self.embedder is None or index.vectors is None:
-            order = self._smooth(index, _z(lexical))
+            order = self._smooth(index, zscore(lexical))
             return [(order[:, j].copy(), lexical[:, j].copy()) for j in range(len(texts))]
         originals = np.vstack(
-            [self.embed_query(_expanded_query(t, index.acronyms)) for t in texts]
+            [self.embed_query(expanded_query(t, index.acronyms)) for t in texts]
         ).astype(np.float32)
         # Ordering compares distinctive parts (the day's shared directions removed); the
         # absolute relevance below keeps plain cosines, whose scale it is calibrated on.
         dense = np.asfortranarray(index.cosines(originals))
         semantic = np.asfortranarray(index.distinctive(dense, originals))
         a = self.dense_weight
-        lexical_z = _z(lexical)
-        fused = a * _z(semantic) + (1 - a) * lexical_z
+        lexical_z = zscore(lexical)
+        fused = a * zscore(semantic) + (1 - a) * lexical_z
         queries = originals
         if self.prf_depth:
             # Rocchio pseudo-relevance feedback: move each query towards its best matches, so
             # a two-word interest borrows the vocabulary of the papers it clearly means.
             k = min(self.prf_depth, len(index))
-            top = _best_per_column(fused, k)  # (k, queries)
-            refined = originals + self.prf_weight * index.vectors[top].mean(axis=0)
+            feedback_rows = best_per_column(fused, k)  # (k, queries)
+            refined = originals + self.prf_weight * index.vectors[feedback_rows].mean(axis=0)
             norms = np.linalg.norm(refined, axis=1, keepdims=True)
             queries = (refined / np.where(norms > 0, norms, 1.0)).astype(np.float32)
             semantic = np.asfortranarray(index.cosines(queries, distinctive=True))
-            fused = a * _z(semantic) + (1 - a) * lexical_z
+            fused = a * zscore(semantic) + (1 - a) * lexical_z
         # The typed query's own similarity, for the absolute relevance (column-major too).
         closest = dense.copy(order="F")
         if self.sentence_depth and index.sentence_vectors is not None:
@@ -443,14 +443,14 @@ class HybridRanker:
             # whose one paragraph is on topic is not drowned by the rest of its abstract.
             mix = self.sentence_mix
             for j in range(len(texts)):
-                top = _top(fused[:, j], self.sentence_depth)
+                candidates = top(fused[:, j], self.sentence_depth)
                 # The refined query orders (distinctive); the typed one gauges relevance.
                 best = index.sentence_scores(
-                    np.vstack([queries[j], originals[j]]), top, distinctive=(True, False)
+                    np.vstack([queries[j], originals[j]]), candidates, distinctive=(True, False)
                 )
-                semantic[top, j] = (1 - mix) * semantic[top, j] + mix * best[:, 0]
-                closest[top, j] = np.maximum(dense[top, j], best[:, 1])
-            fused = a * _z(semantic) + (1 - a) * lexical_z
+                semantic[candidates, j] = (1 - mix) * semantic[candidates, j] + mix * best[:, 0]
+                closest[candidates, j] = np.maximum(dense[candidates, j], best[:, 1])
+            fused = a * zscore(semantic) + (1 - a) * lexical_z
         # Cosines of unrelated MiniLM texts sit near 0.1, clear matches above 0.5: that band,
         # rescaled to [0, 1], blends with BM25 into a relevance that holds across days. It
         # uses the query as typed: feedback-refined queries resemble every candidate a bit.
@@ -501,58 +501,6 @@ class LexicalRanker(HybridRanker):
         super().__init__(embedder=None)
 
 
-def _top(values: Scores, k: int) -> npt.NDArray[np.int64]:
-    """Rows of the ``k`` largest values (unordered): linear time, unlike a full sort."""
-    if k >= len(values):
-        return np.arange(len(values))
-    return np.argpartition(-values, k - 1)[:k]
-
-
-# Orders this close count as tied: their scores, rounded to six decimals, can be equal, and
-# then the order is decided by relevance and key, which only the full sort knows.
-_TIE_MARGIN = 1e-3
-
-
-def _best_with_ties(values: Scores, k: int) -> npt.NDArray[np.int64]:
-    """Rows of the ``k`` largest values and of every value tied with the k-th (within
-    ``_TIE_MARGIN``), unordered: which of several equal papers comes first is then decided
-    by the caller's sort, as in a full ranking, not by where a partition happened to cut."""
-    n = len(values)
-    if k >= n:
-        return np.arange(n)
-    kth = np.partition(values, n - k)[n - k]
-    if not np.isfinite(kth):  # fewer than k papers are relevant: the rest are all alike
-        return _top(values, k)
-    return np.flatnonzero(values >= kth - _TIE_MARGIN)
-
-
-def _z(values: Scores) -> Scores:
-    """Standardise over the day's papers (axis 0: each column of a matrix on its own; a
-    constant column becomes zeros). A new array of the same dtype and layout."""
-    spread = values.std(axis=0)
-    flat = spread <= 1e-12
-    scale = (1.0 / np.where(flat, 1.0, spread)) * ~flat
-    standard = values - values.mean(axis=0)
-    standard *= scale.astype(values.dtype)
-    return standard
-
-
-def _best_per_column(values: Scores, k: int) -> npt.NDArray[np.intp]:
-    """Rows of each column's ``k`` largest values (k x columns): for the few that
-    pseudo-relevance feedback takes, k passes of argmax beat a partition tenfold."""
-    k = min(k, len(values))
-    if k > 16:
-        return np.argpartition(-values, k - 1, axis=0)[:k]
-    remaining = values.copy(order="K")
-    columns = np.arange(values.shape[1])
-    rows = []
-    for _ in range(k):
-        best = remaining.argmax(axis=0)
-        rows.append(best)
-        remaining[best, columns] = -np.inf
-    return np.array(rows)
-
-
 @lru_cache(maxsize=65_536)
 def _parse(text: str) -> ParsedQuery | None:
     """Interests are parsed for every channel that follows them: once per text is enough."""
@@ -560,82 +508,3 @@ def _parse(text: str) -> ParsedQuery | None:
         return parse_query(text)
     except UsageError:
         return None
-
-
-def _variants(text: str, acronyms: Mapping[str, tuple[str, ...]]) -> list[str]:
-    """The query as typed, with acronyms spelled out, and with long forms abbreviated."""
-    variants = [text]
-    lowered = text.lower()
-    for word in re.findall(r"[A-Za-z][A-Za-z0-9-]*", text):
-        for long_form in acronyms.get(word.lower(), ())[:3]:
-            variants.append(re.sub(rf"\b{re.escape(word)}\b", long_form, text))
-    for acronym, long_forms in acronyms.items():
-        for long_form in long_forms:
-            if len(long_form) > 8 and long_form in lowered:
-                variants.append(lowered.replace(long_form, acronym))
-    return list(dict.fromkeys(variants))
-
-
-def _expanded_query(text: str, acronyms: Mapping[str, tuple[str, ...]]) -> str:
-    """For the embedding: acronyms followed by their spelled-out forms."""
-    extra = [
-        acronyms[w.lower()][0]
-        for w in re.findall(r"[A-Za-z][A-Za-z0-9-]*", text)
-        if w.lower() in acronyms
-    ]
-    return f"{text} ({'; '.join(extra)})" if extra else text
-
-
-# A spelled-out form as its words, how it is written, and its acronym; by first word.
-_LongForms = Mapping[str, list[tuple[tuple[str, ...], str, str]]]
-
-
-def _long_forms(acronyms: Mapping[str, tuple[str, ...]]) -> _LongForms:
-    """The acronym table turned around, longest first under each first word."""
-    table: dict[str, list[tuple[tuple[str, ...], str, str]]] = {}
-    for acronym, long_forms in acronyms.items():
-        for long_form in long_forms:
-            parts = tuple(re.findall(r"\w+", long_form.lower()))
-            if len(parts) > 1:
-                table.setdefault(parts[0], []).append((parts, long_form, acronym))
-    for entries in table.values():
-        entries.sort(key=lambda entry: -len(entry[0]))
-    return table
-
-
-def _display_words(
-    text: str,
-    acronyms: Mapping[str, tuple[str, ...]],
-    long_forms: _LongForms,
-    spellings: Mapping[str, str],
-) -> list[tuple[str, ...]]:
-    """The query's words, each with the forms an explanation may show, the typed one first.
-    An acronym also goes by its spelled-out form ("RLHF" or "reinforcement learning from
-    human feedback") and a spelled-out form by its acronym ("mixture of experts" or "MoE"),
-    so a paper is explained by the phrase it uses, not by loose words of the other."""
-    words = re.findall(r"[\w-]+", text)
-    # Hyphens split typed words as they split long forms ("mixture-of-experts").
-    parts = [re.findall(r"\w+", word.lower()) for word in words]
-    forms: list[tuple[str, ...]] = []
-    position = 0
-    while position < len(words):
-        rest = [part for word in parts[position:] for part in word]
-        phrase = next(
-            (
-                (written, acronym, len(spelled))
-                for spelled, written, acronym in long_forms.get(rest[0] if rest else "", ())
-                if tuple(rest[: len(spelled)]) == spelled
-            ),
-            None,
-        )
-        if phrase is None:
-            if tokenize(words[position]):
-                forms.append((words[position], *acronyms.get(words[position].lower(), ())[:1]))
-            position += 1
-            continue
-        written, acronym, length = phrase
-        forms.append((written, spell(acronym, spellings)))
-        while length > 0:  # past the typed words the phrase spans
-            length -= len(parts[position])
-            position += 1
-    return list(dict.fromkeys(forms))

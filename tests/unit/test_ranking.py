@@ -378,22 +378,22 @@ def test_a_spelled_out_interest_is_explained_by_the_acronym_a_paper_uses() -> No
 
 
 def test_best_per_column_finds_each_columns_largest_rows() -> None:
-    from digest.ranking.ranker import _best_per_column
+    from digest.ranking.topk import best_per_column
 
     values = np.random.default_rng(3).normal(size=(200, 7)).astype(np.float32)
     for k in (1, 5, 20):  # the argmax passes and, above 16, the partition
-        got = _best_per_column(values, k)
+        got = best_per_column(values, k)
         assert got.shape == (k, 7)
         expected = np.argsort(-values, axis=0)[:k]
         assert np.array_equal(np.sort(got, axis=0), np.sort(expected, axis=0))
-    assert _best_per_column(values[:3], 5).shape == (3, 7)  # never more rows than there are
+    assert best_per_column(values[:3], 5).shape == (3, 7)  # never more rows than there are
 
 
 def test_z_scores_each_column_and_zeroes_a_constant_one() -> None:
-    from digest.ranking.ranker import _z
+    from digest.ranking.topk import zscore
 
     values = np.asfortranarray(np.array([[1.0, 5.0], [2.0, 5.0], [3.0, 5.0]], dtype=np.float32))
-    z = _z(values)
+    z = zscore(values)
     assert z.dtype == np.float32 and z.flags.f_contiguous
     assert np.allclose(z[:, 0], [-1.2247449, 0.0, 1.2247449])
     assert np.array_equal(z[:, 1], [0.0, 0.0, 0.0])
