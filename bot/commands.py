@@ -18,6 +18,7 @@ __all__ = [
     "COMMANDS",
     "LAYOUTS",
     "MAX_COMMAND_LENGTH",
+    "QUIET_MODES",
     "Command",
     "CommandSpec",
     "parse_command",
@@ -78,6 +79,19 @@ COMMANDS: tuple[CommandSpec, ...] = (
         name="size",
         usage="size <1-25>",
         summary="How many papers a digest holds at most",
+        changes_settings=True,
+    ),
+    CommandSpec(
+        name="threshold",
+        usage="threshold <0-1>",
+        summary="Leave out papers less relevant than this (default 0.25): a weak day's digest "
+        "is shorter, never padded",
+        changes_settings=True,
+    ),
+    CommandSpec(
+        name="quiet",
+        usage="quiet <say|silent>",
+        summary="When nothing new matches: say so, or post nothing",
         changes_settings=True,
     ),
     CommandSpec(
@@ -315,6 +329,25 @@ def _size(name: str, rest: str) -> Command:
     return Command(name=name, number=int(rest))
 
 
+def _threshold(name: str, rest: str) -> Command:
+    try:
+        value = float(rest.rstrip("%")) / (100 if rest.endswith("%") else 1)
+    except ValueError:
+        raise _fail(name, "give a number from 0 to 1, e.g. 0.3") from None
+    if not 0 <= value <= 1:  # (NaN fails this too)
+        raise _fail(name, "give a number from 0 to 1, e.g. 0.3")
+    return Command(name=name, argument=f"{value:g}", options={"value": repr(value)})
+
+
+QUIET_MODES = ("say", "silent")
+
+
+def _quiet(name: str, rest: str) -> Command:
+    if rest.lower() not in QUIET_MODES:
+        raise _fail(name, "say `say` (post a short note) or `silent` (post nothing)")
+    return Command(name=name, argument=rest.lower())
+
+
 _PARSERS = {
     "interests add": _interests_add,
     "interests remove": _interests_remove,
@@ -323,6 +356,8 @@ _PARSERS = {
     "category": _category,
     "schedule": _schedule,
     "size": _size,
+    "threshold": _threshold,
+    "quiet": _quiet,
     "threads": _threads,
     "layout": _layout,
     "boost": _boost,

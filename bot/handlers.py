@@ -202,6 +202,21 @@ class Handlers:
         self._repository.save_channel(dataclasses.replace(channel, digest_size=command.number))
         return Reply(text=f"Digests now hold at most {command.number} papers.", ephemeral=False)
 
+    async def _threshold(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
+        value = float(command.options["value"])
+        self._repository.save_channel(dataclasses.replace(channel, min_score=value))
+        return Reply(
+            text=f"Digests now leave out papers below {command.argument} relevance "
+            f"(it was {channel.min_score:g}).",
+            ephemeral=False,
+        )
+
+    async def _quiet(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
+        say = command.argument == "say"
+        self._repository.save_channel(dataclasses.replace(channel, quiet_day_message=say))
+        what = "a short note says so" if say else "nothing is posted"
+        return Reply(text=f"When nothing new matches, {what}.", ephemeral=False)
+
     async def _threads(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
         mode = "thread" if command.argument == "on" else "channel"
         self._repository.save_channel(dataclasses.replace(channel, delivery_mode=mode))
@@ -246,7 +261,7 @@ class Handlers:
         lines = (
             f"Schedule: {channel.schedule.describe()}",
             f"Digest size: at most {channel.digest_size} papers",
-            f"Minimum score: {channel.min_score:g}",
+            f"Minimum relevance: {channel.min_score:g} (papers below it are left out)",
             f"Quiet days: {'say so' if channel.quiet_day_message else 'post nothing'}",
             "Digests go: "
             + ("in a new thread" if channel.delivery_mode == "thread" else "in the channel"),

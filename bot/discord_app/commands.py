@@ -35,6 +35,8 @@ COMMAND_PATHS = (
     "category",
     "schedule",
     "size",
+    "threshold",
+    "quiet",
     "threads",
     "layout",
     "boost",
@@ -56,6 +58,8 @@ _PUBLIC = {
     "category",
     "schedule",
     "size",
+    "threshold",
+    "quiet",
     "threads",
     "layout",
     "boost",
@@ -199,6 +203,23 @@ def build_papers_group(client: PaperboyDiscord) -> app_commands.Group:
         interaction: discord.Interaction, papers: app_commands.Range[int, 1, 25]
     ) -> None:
         await _run(client, interaction, f"size {papers}")
+
+    @papers.command(name="threshold", description="Leave out papers less relevant than this")
+    @app_commands.describe(relevance="0 to 1 (default 0.25); higher gives shorter digests")
+    async def threshold(
+        interaction: discord.Interaction, relevance: app_commands.Range[float, 0.0, 1.0]
+    ) -> None:
+        await _run(client, interaction, f"threshold {relevance:g}")
+
+    @papers.command(name="quiet", description="When nothing new matches: say so, or stay silent")
+    @app_commands.choices(
+        mode=[
+            app_commands.Choice(name="say so", value="say"),
+            app_commands.Choice(name="post nothing", value="silent"),
+        ]
+    )
+    async def quiet(interaction: discord.Interaction, mode: app_commands.Choice[str]) -> None:
+        await _run(client, interaction, f"quiet {mode.value}")
 
     @papers.command(name="threads", description="Post each digest in a new thread")
     @app_commands.choices(mode=ON_OFF)

@@ -161,6 +161,8 @@ async def test_every_subcommand_answers(bot: Bot) -> None:
         ("category", {"category": "cs.RO"}),
         ("schedule", {"time": "08:30", "timezone": "Europe/Berlin", "days": "weekdays"}),
         ("size", {"papers": 5}),
+        ("threshold", {"relevance": 0.4}),
+        ("quiet", {"mode": "silent"}),
         ("layout", {"layout": "single"}),
         ("pause",),
         ("resume",),
@@ -180,6 +182,7 @@ async def test_every_subcommand_answers(bot: Bot) -> None:
         assert len(follow_up.get("content") or "") <= 2000
     channel = bot.paperboy.repository.ensure_channel(Platform.DISCORD, GUILD_ID, CHANNEL)
     assert channel.schedule.timezone == "Europe/Berlin" and channel.digest_size == 5
+    assert channel.min_score == 0.4 and not channel.quiet_day_message
 
 
 async def test_changing_settings_needs_manage_permissions(bot: Bot) -> None:

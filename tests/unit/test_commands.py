@@ -115,6 +115,11 @@ async def test_interest_lifecycle(
         ("schedule 09:00 weekly", "needs a day"),
         ("size 0", "from 1 to 25"),
         ("size many", "from 1 to 25"),
+        ("threshold 2", "from 0 to 1"),
+        ("threshold -0.1", "from 0 to 1"),
+        ("threshold nan", "from 0 to 1"),
+        ("threshold", "from 0 to 1"),
+        ("quiet maybe", "`say` (post a short note) or `silent`"),
         ("category not a category", "not an arXiv category"),
         ("follow", "name the author"),
         ("pause now please", "takes no argument"),
@@ -157,6 +162,32 @@ async def test_schedule_size_pause_resume_settings(
     assert any("paused" in line for line in settings_reply.lines)
     await handlers.handle("resume", ctx)
     assert not repo.ensure_channel(Platform.SLACK, "T1", "C1").paused
+
+
+async def test_threshold_and_quiet_days_are_set_by_command(
+    env: tuple[Handlers, MemoryRepository, CommandContext, Publisher],
+) -> None:
+    handlers, repo, ctx, publisher = env
+    await handlers.handle("interests add diffusion policy", ctx)
+    assert (await handlers.handle("preview", ctx)).digest.items  # type: ignore[union-attr]
+    reply = await handlers.handle("threshold 1", ctx)
+    assert reply.text == "Digests now leave out papers below 1 relevance (it was 0.25)."
+    assert not reply.ephemeral  # a change everyone in the channel should know about
+    assert repo.ensure_channel(Platform.SLACK, "T1", "C1").min_score == 1.0
+    strict = await handlers.handle("preview", ctx)
+    assert strict.digest is not None and not strict.digest.items  # nothing is that relevant
+    await handlers.handle("threshold 40%", ctx)
+    assert repo.ensure_channel(Platform.SLACK, "T1", "C1").min_score == 0.4
+    assert (await handlers.handle("quiet silent", ctx)).text == (
+        "When nothing new matches, nothing is posted."
+    )
+    assert not repo.ensure_channel(Platform.SLACK, "T1", "C1").quiet_day_message
+    lines = (await handlers.handle("settings", ctx)).lines
+    assert "Minimum relevance: 0.4 (papers below it are left out)" in lines
+    assert "Quiet days: post nothing" in lines
+    await handlers.handle("quiet say", ctx)
+    assert repo.ensure_channel(Platform.SLACK, "T1", "C1").quiet_day_message
+    assert publisher.sent == []
 
 
 async def test_digest_now_and_preview(
@@ -223,6 +254,8 @@ def test_every_command_parses_its_own_example() -> None:
         "category": "category cs.LG",
         "schedule": "schedule 09:00",
         "size": "size 5",
+        "threshold": "threshold 0.4",
+        "quiet": "quiet silent",
         "threads": "threads on",
         "boost": "boost code off",
         "layout": "layout single",
