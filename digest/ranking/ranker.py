@@ -28,7 +28,7 @@ from digest.ranking.index import CorpusIndex, Scores
 from digest.ranking.query import ParsedQuery, parse_query
 from digest.ranking.text import tokenize
 from digest.ranking.topk import best_per_column, best_with_ties, top, zscore
-from digest.ranking.wording import display_words, expanded_query, long_forms, variants
+from digest.ranking.wording import display_words, expanded_query, spelled_out, variants
 
 __all__ = ["ChannelProfile", "HybridRanker", "LexicalRanker", "Priors"]
 
@@ -351,7 +351,7 @@ class HybridRanker:
             for forms in display_words(
                 parsed.text,
                 index.acronyms,
-                index.memo(("long forms",), lambda: long_forms(index.acronyms)),
+                index.memo(("spelled out",), lambda: spelled_out(index.acronyms)),
                 index.acronym_spellings,
             )
         )

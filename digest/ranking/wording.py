@@ -9,21 +9,21 @@ from collections.abc import Mapping
 from digest.ranking.acronyms import spell
 from digest.ranking.text import tokenize
 
-__all__ = ["LongForms", "display_words", "expanded_query", "long_forms", "variants"]
+__all__ = ["SpelledOut", "display_words", "expanded_query", "spelled_out", "variants"]
 
 
 def variants(text: str, acronyms: Mapping[str, tuple[str, ...]]) -> list[str]:
     """The query as typed, with acronyms spelled out, and with long forms abbreviated."""
-    variants = [text]
+    found = [text]
     lowered = text.lower()
     for word in re.findall(r"[A-Za-z][A-Za-z0-9-]*", text):
         for long_form in acronyms.get(word.lower(), ())[:3]:
-            variants.append(re.sub(rf"\b{re.escape(word)}\b", long_form, text))
+            found.append(re.sub(rf"\b{re.escape(word)}\b", long_form, text))
     for acronym, long_forms in acronyms.items():
         for long_form in long_forms:
             if len(long_form) > 8 and long_form in lowered:
-                variants.append(lowered.replace(long_form, acronym))
-    return list(dict.fromkeys(variants))
+                found.append(lowered.replace(long_form, acronym))
+    return list(dict.fromkeys(found))
 
 
 def expanded_query(text: str, acronyms: Mapping[str, tuple[str, ...]]) -> str:
@@ -37,10 +37,10 @@ def expanded_query(text: str, acronyms: Mapping[str, tuple[str, ...]]) -> str:
 
 
 # A spelled-out form as its words, how it is written, and its acronym; by first word.
-LongForms = Mapping[str, list[tuple[tuple[str, ...], str, str]]]
+SpelledOut = Mapping[str, list[tuple[tuple[str, ...], str, str]]]
 
 
-def long_forms(acronyms: Mapping[str, tuple[str, ...]]) -> LongForms:
+def spelled_out(acronyms: Mapping[str, tuple[str, ...]]) -> SpelledOut:
     """The acronym table turned around, longest first under each first word."""
     table: dict[str, list[tuple[tuple[str, ...], str, str]]] = {}
     for acronym, long_forms in acronyms.items():
@@ -56,7 +56,7 @@ def long_forms(acronyms: Mapping[str, tuple[str, ...]]) -> LongForms:
 def display_words(
     text: str,
     acronyms: Mapping[str, tuple[str, ...]],
-    long_forms: LongForms,
+    spelled: SpelledOut,
     spellings: Mapping[str, str],
 ) -> list[tuple[str, ...]]:
     """The query's words, each with the forms an explanation may show, the typed one first.
@@ -72,9 +72,9 @@ def display_words(
         rest = [part for word in parts[position:] for part in word]
         phrase = next(
             (
-                (written, acronym, len(spelled))
-                for spelled, written, acronym in long_forms.get(rest[0] if rest else "", ())
-                if tuple(rest[: len(spelled)]) == spelled
+                (written, acronym, len(words_of))
+                for words_of, written, acronym in spelled.get(rest[0] if rest else "", ())
+                if tuple(rest[: len(words_of)]) == words_of
             ),
             None,
         )
