@@ -125,9 +125,31 @@ class Handlers:
             added_by=ctx.user_id,
             added_at=self._clock.now(),
         )
-        self._repository.add_interest(channel.id, interest)
+        stored = self._repository.add_interest(channel.id, interest)
         weight_note = f" (weight {weight:g})" if weight else ""
-        return Reply(text=f"Added {kind.value} interest “{text}”{weight_note}.", ephemeral=False)
+        added = f"Added {kind.value} interest “{text}”{weight_note}."
+        return Reply(text=added + self._trial(channel, stored), ephemeral=False)
+
+    def _trial(self, channel: Channel, interest: Interest) -> str:
+        """What the new interest would have picked lately, as a sentence (or nothing when
+        there are no recent papers, or the trial fails: adding must not depend on it)."""
+        try:
+            trial = self._digests.try_interest(channel, interest)
+        except Exception:  # the interest is stored; only the hint is lost
+            log.exception("could not try a new interest", extra={"channel": channel.address})
+            return ""
+        if not trial.scanned:
+            return ""
+        scope = f"the last {trial.days} days' {trial.scanned} papers"
+        if not trial.picked:
+            return (
+                f" Of {scope}, none is relevant enough for this channel's threshold "
+                f"({channel.min_score:g}): a broader interest would catch more."
+            )
+        count = len(trial.picked)
+        full = " (a full digest)" if count == channel.digest_size else ""
+        examples = "; ".join(f"“{_clip(i.paper.title, 80)}”" for i in trial.picked[:2])
+        return f" Of {scope}, it would have picked {count}{full}, e.g. {examples}."
 
     async def _interests_remove(
         self, command: Command, channel: Channel, ctx: CommandContext
@@ -383,6 +405,10 @@ _BOOST_LABELS = {
     "recency": "the newest papers",
     "code": "papers with code",
 }
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _quiet(scanned: int, channel: Channel) -> str:

@@ -15,7 +15,7 @@ import numpy as np
 
 from digest.compose import Digest
 from digest.errors import SourceError
-from digest.models import Channel, InterestKind, Paper, SourceHealth
+from digest.models import Channel, DigestItem, Interest, InterestKind, Paper, SourceHealth
 from digest.ports import (
     Clock,
     EmbeddingStore,
@@ -34,6 +34,7 @@ __all__ = [
     "DigestService",
     "IngestReport",
     "IngestService",
+    "InterestTrial",
     "SourceReport",
     "ensure_embeddings",
 ]
@@ -159,6 +160,16 @@ def ensure_embeddings(
     return found
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class InterestTrial:
+    """What one interest alone would have picked from the recent papers, at its channel's
+    size and threshold: told to whoever adds it, so a too-narrow interest shows at once."""
+
+    scanned: int
+    days: int
+    picked: tuple[DigestItem, ...]
+
+
 class DigestService:
     """Composes digests from stored papers and hands them to a publisher through an outbox."""
 
@@ -230,6 +241,24 @@ class DigestService:
         assert channel.id is not None
         delivered = self._repository.delivered_keys(channel.id)
         return [p for p in self.recent(since) if p.key not in delivered]
+
+    def try_interest(self, channel: Channel, interest: Interest) -> InterestTrial:
+        """``interest`` on its own (without the channel's votes) over the recent papers."""
+        recent = self.recent()
+        days = max(1, round(self._window / timedelta(days=1)))
+        if not recent:
+            return InterestTrial(scanned=0, days=days, picked=())
+        profile = dataclasses.replace(
+            self.profile(channel), interests=(interest,), liked=(), disliked=()
+        )
+        ranked = self._ranker.score_index(
+            self._corpus(recent),
+            profile,
+            today=self.local_day(channel),
+            limit=max(4 * channel.digest_size, 20),
+        )
+        picked = select(ranked, top=channel.digest_size, min_score=channel.min_score)
+        return InterestTrial(scanned=len(recent), days=days, picked=tuple(picked))
 
     def compose(
         self,

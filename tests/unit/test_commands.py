@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
+import numpy as np
+import numpy.typing as npt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,6 +20,7 @@ from digest.errors import UsageError
 from digest.models import InterestKind, Paper, Platform
 from digest.outbox import Outbox
 from digest.ports import SentMessage
+from digest.ranking.ranker import HybridRanker
 from digest.service import DigestService
 from storage.memory import MemoryRepository
 
@@ -162,6 +166,47 @@ async def test_schedule_size_pause_resume_settings(
     assert any("paused" in line for line in settings_reply.lines)
     await handlers.handle("resume", ctx)
     assert not repo.ensure_channel(Platform.SLACK, "T1", "C1").paused
+
+
+async def test_adding_an_interest_says_what_it_would_have_picked(
+    env: tuple[Handlers, MemoryRepository, CommandContext, Publisher],
+) -> None:
+    handlers, repo, ctx, publisher = env
+    hit = await handlers.handle("interests add diffusion policy", ctx)
+    assert hit.text == (
+        "Added query interest “diffusion policy”. Of the last 3 days' 2 papers, it would have "
+        "picked 1, e.g. “Diffusion Policy for Robots”."
+    )
+    miss = await handlers.handle("follow author:Grace Hopper", ctx)
+    assert miss.text == (
+        "Added author interest “Grace Hopper”. Of the last 3 days' 2 papers, none is relevant "
+        "enough for this channel's threshold (0.25): a broader interest would catch more."
+    )
+    assert len(interests(repo)) == 2 and publisher.sent == []  # stored; nothing posted
+
+
+class BrokenEmbedder:
+    """An embedder whose model fails (a worker that died, say)."""
+
+    name = "broken"
+    dim = 4
+
+    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        raise RuntimeError("the model worker died")
+
+
+async def test_an_interest_is_added_even_when_trying_it_fails(
+    env: tuple[Handlers, MemoryRepository, CommandContext, Publisher],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    _, repo, ctx, _ = env
+    clock = FixedClock(NOW)
+    digests = DigestService(repo, clock, ranker=HybridRanker(BrokenEmbedder()))
+    handlers = Handlers(repo, digests, Outbox(repo, clock, owner="t"), clock)
+    reply = await handlers.handle("interests add diffusion policy", ctx)
+    assert reply.text == "Added query interest “diffusion policy”." and not reply.error
+    assert interests(repo) == [("query", "diffusion policy", 1.0)]
+    assert "could not try a new interest" in caplog.text
 
 
 async def test_threshold_and_quiet_days_are_set_by_command(
