@@ -140,7 +140,8 @@ class Handlers:
             return ""
         if not trial.scanned:
             return ""
-        scope = f"the last {trial.days} days' {trial.scanned} papers"
+        days = f"last {trial.days} days'" if trial.days > 1 else "last day's"
+        scope = f"the {days} {trial.scanned} papers"
         if not trial.picked:
             return (
                 f" Of {scope}, none is relevant enough for this channel's threshold "
