@@ -314,7 +314,7 @@ def rank(
     from digest.models import Interest, InterestKind
     from digest.ranking.embedding import load_embedder
     from digest.ranking.query import parse_query
-    from digest.ranking.ranker import ChannelProfile, HybridRanker
+    from digest.ranking.ranker import ChannelProfile, HybridRanker, seed_ids
 
     try:
         parsed = parse(_read(papers), "auto", today=date.today())
@@ -325,17 +325,22 @@ def rank(
             parse_query(text)
         except PaperboyError as exc:
             raise _fail(f"--interest {_echo(text)}: {exc}", 2) from None
+    interests = tuple(Interest(kind=InterestKind.QUERY, text=t) for t in interest)
+    seeds = seed_ids(interests)  # like:<id> inside an interest names a paper of the file
     by_id = {p.id: p for p in parsed if p.id}
-    unknown = [i for i in [*(like or []), *(dislike or [])] if i not in by_id]
+    unknown = [
+        i for i in dict.fromkeys([*(like or []), *(dislike or []), *seeds]) if i not in by_id
+    ]
     if unknown:
         raise _fail(f"no paper with id {', '.join(unknown)} in {papers}", 2)
     # Keys must be unique for ranking; papers without any id are keyed by their position.
     keyed = [p.replace(uid=f"{n}:{p.key}") for n, p in enumerate(parsed)]
     lookup = {p.id: p for p in keyed if p.id}
     profile = ChannelProfile(
-        interests=tuple(Interest(kind=InterestKind.QUERY, text=t) for t in interest),
+        interests=interests,
         liked=tuple(lookup[i] for i in like or []),
         disliked=tuple(lookup[i] for i in dislike or []),
+        seeds={i: lookup[i] for i in seeds},
     )
     ranker = HybridRanker(load_embedder(embedder))
     voted = {p.key for p in (*profile.liked, *profile.disliked)}

@@ -15,7 +15,7 @@ import numpy as np
 
 from digest.compose import Digest
 from digest.errors import SourceError
-from digest.models import Channel, DigestItem, Interest, InterestKind, Paper, SourceHealth
+from digest.models import Channel, DigestItem, Interest, Paper, SourceHealth
 from digest.ports import (
     Clock,
     EmbeddingStore,
@@ -27,7 +27,13 @@ from digest.ports import (
 )
 from digest.ranking.embedding import Embedder, paper_text
 from digest.ranking.index import CorpusIndex, embed_sentences
-from digest.ranking.ranker import ChannelProfile, HybridRanker, LexicalRanker, Priors
+from digest.ranking.ranker import (
+    ChannelProfile,
+    HybridRanker,
+    LexicalRanker,
+    Priors,
+    seed_ids,
+)
 from digest.ranking.selection import select
 
 __all__ = [
@@ -224,8 +230,7 @@ class DigestService:
         disliked = tuple(
             p for k, v in votes.items() if v < 0 and (p := self._repository.get_paper(k))
         )
-        seed_ids = [i.text for i in interests if i.kind == InterestKind.SEED]
-        seeds = {s: p for s in seed_ids if (p := self._repository.get_paper(s))}
+        seeds = {s: p for s in seed_ids(interests) if (p := self._repository.get_paper(s))}
         priors = Priors(
             upvotes=channel.boost_upvotes, recency=channel.boost_recency, code=channel.boost_code
         )

@@ -258,6 +258,26 @@ def test_rank_json_contract(tmp_path: Path) -> None:
         "rank", "--papers", str(papers), "--interest", "x", "--like", "zz", "--json", cwd=tmp_path
     )
     assert unknown.returncode == 2 and "no paper with id zz" in unknown.stderr
+    # like:<id> inside an interest names a paper of the file: more like it, not the paper itself.
+    arxiv = tmp_path / "arxiv.jsonl"
+    arxiv.write_text(
+        "\n".join(
+            json.dumps({"id": f"2401.0000{n}", "title": title, "abstract": abstract})
+            for n, title, abstract in [
+                (1, "Diffusion Policies for Robots", "Robot actions from a diffusion policy."),
+                (2, "Protein Structure Prediction", "Folding proteins."),
+                (3, "Visuomotor Diffusion Policy", "Diffusion policies for robot actions."),
+            ]
+        )
+    )
+    like = ["rank", "--papers", str(arxiv), "--json", "--embedder", "none", "--interest"]
+    seeded = paperboy(*like, "like:2401.00001", cwd=tmp_path)
+    assert seeded.returncode == 0, seeded.stderr
+    first_row = json.loads(seeded.stdout)[0]
+    assert first_row["id"] == "2401.00003"
+    assert first_row["why"] == "similar to “Diffusion Policies for Robots”"
+    missing = paperboy(*like, "like:2401.09999", cwd=tmp_path)
+    assert missing.returncode == 2 and "no paper with id 2401.09999" in missing.stderr
     bad = paperboy("rank", "--papers", str(papers), "--interest", '"open', "--json", cwd=tmp_path)
     assert bad.returncode == 2 and "unclosed quote" in bad.stderr
     # An oversized interest is refused in one short line, not echoed back whole.

@@ -30,7 +30,7 @@ from digest.ranking.text import tokenize
 from digest.ranking.topk import best_per_column, best_with_ties, top, zscore
 from digest.ranking.wording import display_words, expanded_query, spelled_out, variants
 
-__all__ = ["ChannelProfile", "HybridRanker", "LexicalRanker", "Priors"]
+__all__ = ["ChannelProfile", "HybridRanker", "LexicalRanker", "Priors", "seed_ids"]
 
 _BATCH = 64  # interests scored together by ``prepare``: (papers x 64) matrices stay small
 
@@ -63,6 +63,7 @@ class _InterestScores:
     # form), each with which papers contain all its stems. A paper is explained by the first
     # form it contains.
     words: tuple[tuple[tuple[str, npt.NDArray[np.bool_]], ...], ...] = ()
+    verb: str = "matches"  # "similar to" for a seed paper: "similar to “Its Title”"
     # ``order`` where the paper is relevant at all, else -inf: what channels combine.
     gated: Scores = field(init=False, repr=False)
     # Rows of the best papers by ``gated`` plus a priors' bonus, by (limit, bonus key):
@@ -86,11 +87,11 @@ class _InterestScores:
             )
             matched = [form for form in found if form is not None]
             if matched:
-                why = f"matches {self.label} ({', '.join(dict.fromkeys(matched))})"
+                why = f"{self.verb} {self.label} ({', '.join(dict.fromkeys(matched))})"
             elif self.words:  # a topic interest matched by meaning, not by its words
                 why = f"close in meaning to {self.label}"
             else:
-                why = f"matches {self.label}"
+                why = f"{self.verb} {self.label}"
             self._reasons[row] = why
         return why
 
@@ -104,9 +105,9 @@ class _InterestScores:
         return self._best[key]
 
     @classmethod
-    def absolute(cls, label: str, relevance: Scores) -> _InterestScores:
-        """For yes/no matches (author, category): order follows relevance."""
-        return cls(label=label, order=3.0 * relevance, relevance=relevance)
+    def absolute(cls, label: str, relevance: Scores, verb: str = "matches") -> _InterestScores:
+        """For yes/no matches (author, category) and seeds: order follows relevance."""
+        return cls(label=label, order=3.0 * relevance, relevance=relevance, verb=verb)
 
 
 class HybridRanker:
@@ -325,7 +326,7 @@ class HybridRanker:
             if seed is None:
                 return None
             return _InterestScores.absolute(
-                f"similar to “{seed.title}”", self._seed_scores(index, seed)
+                f"“{seed.title}”", self._seed_scores(index, seed), verb="similar to"
             )
         parsed = _parse(interest.text)
         if parsed is None:
@@ -337,15 +338,21 @@ class HybridRanker:
             mask &= np.logical_or.reduce([index.by_author(a) for a in parsed.authors])
         if parsed.categories:
             mask &= np.logical_or.reduce([index.in_category(c) for c in parsed.categories])
+        seeds = [seed for i in parsed.seeds if (seed := profile.seeds.get(i)) is not None]
+        label, verb = f"“{interest.text}”", "matches"
         if parsed.text:
             order, relevance = self._topic_scores(index, parsed.text)
-        else:  # only operators (author:, cat:, like:): the filters decide
+        elif parsed.seeds:  # "more like this" alone: only what resembles a seed matches
+            if not seeds:
+                return None  # a paper paperboy does not know: nothing to resemble
+            order, relevance = np.full(len(papers), -np.inf), np.zeros(len(papers))
+            label, verb = f"“{seeds[0].title}”", "similar to"
+        else:  # only filters (author:, cat:, "phrases"): they decide
             order, relevance = np.full(len(papers), 1.8), np.full(len(papers), 0.6)
-        for seed_id in parsed.seeds:
-            if (seed := profile.seeds.get(seed_id)) is not None:
-                similar = self._seed_scores(index, seed)
-                relevance = np.maximum(relevance, similar)
-                order = np.maximum(order, 3.0 * similar)
+        for seed in seeds:
+            similar = self._seed_scores(index, seed)
+            relevance = np.maximum(relevance, similar)
+            order = np.maximum(order, 3.0 * similar)
         words = tuple(
             tuple((form, index.contains_all(tuple(tokenize(form)))) for form in forms)
             for forms in display_words(
@@ -358,7 +365,7 @@ class HybridRanker:
         if not mask.all():  # (without filters the topic's own arrays are shared, not copied)
             order, relevance = np.where(mask, order, -np.inf), np.where(mask, relevance, 0.0)
         return _InterestScores(
-            label=f"“{interest.text}”", order=order, relevance=relevance, words=words
+            label=label, order=order, relevance=relevance, words=words, verb=verb
         )
 
     def _seed_scores(self, index: CorpusIndex, seed: Paper) -> Scores:
@@ -499,6 +506,18 @@ class LexicalRanker(HybridRanker):
 
     def __init__(self) -> None:
         super().__init__(embedder=None)
+
+
+def seed_ids(interests: Iterable[Interest]) -> tuple[str, ...]:
+    """The papers interests name as "more like this" (``like:`` ids, seed interests): the
+    caller resolves them into ``ChannelProfile.seeds``."""
+    ids: list[str] = []
+    for interest in interests:
+        if interest.kind == InterestKind.SEED:
+            ids.append(interest.text)
+        elif interest.kind == InterestKind.QUERY and (parsed := _parse(interest.text)):
+            ids.extend(parsed.seeds)
+    return tuple(dict.fromkeys(ids))
 
 
 @lru_cache(maxsize=65_536)

@@ -185,6 +185,30 @@ async def test_adding_an_interest_says_what_it_would_have_picked(
     assert len(interests(repo)) == 2 and publisher.sent == []  # stored; nothing posted
 
 
+async def test_a_like_interest_brings_papers_resembling_a_stored_paper(
+    env: tuple[Handlers, MemoryRepository, CommandContext, Publisher],
+) -> None:
+    handlers, repo, ctx, _ = env
+    repo.upsert_papers(
+        [
+            Paper(
+                id="2401.00003",
+                arxiv_id="2401.00003",
+                title="Visuomotor Diffusion Policies",
+                abstract="Diffusion policies for robots, learned from demonstrations.",
+            )
+        ],
+        NOW,
+    )
+    added = await handlers.handle("interests add like:2401.00001v1", ctx)
+    assert "it would have picked 1, e.g. “Visuomotor Diffusion Policies”" in added.text
+    preview = await handlers.handle("preview", ctx)
+    assert preview.digest is not None
+    assert [(i.paper.id, i.why) for i in preview.digest.items] == [
+        ("2401.00003", "similar to “Diffusion Policy for Robots”")
+    ]
+
+
 class BrokenEmbedder:
     """An embedder whose model fails (a worker that died, say)."""
 

@@ -302,6 +302,42 @@ def test_mean_of_two_best_per_group_and_column_with_ties_and_single_rows() -> No
     assert np.allclose(got, [[0.7, 5.0], [0.3, -2.0], [-2.0, 2.0]])
 
 
+def test_a_like_interest_picks_only_papers_resembling_its_seed() -> None:
+    seed = p("2401.00001", "Diffusion Policy for Robots", "A diffusion policy for manipulation.")
+    papers = [
+        seed,
+        p("2401.00003", "Visuomotor Diffusion Policies", "Diffusion policies for manipulation."),
+        p("2401.00002", "Protein Folding at Scale", "Folding proteins with transformers."),
+    ]
+    ranker = LexicalRanker()
+    alone = ChannelProfile(interests=(query("like:2401.00001"),), seeds={"2401.00001": seed})
+    items = ranker.score(papers, alone)
+    relevant = [(i.paper.key, i.why) for i in items if (i.relevance or 0) > 0]
+    # Not every paper (as when the seed went unresolved): the one like it; not the seed itself.
+    assert relevant == [("2401.00003", "similar to “Diffusion Policy for Robots”")]
+    # A seed nobody stored matches nothing, rather than everything.
+    unknown = ChannelProfile(interests=(query("like:2401.09999"),))
+    assert all(not i.relevance for i in ranker.score(papers, unknown))
+    # With words too, the words' matches count as well as the seed's look-alikes.
+    mixed = ChannelProfile(
+        interests=(query("protein like:2401.00001"),), seeds={"2401.00001": seed}
+    )
+    relevant_keys = {i.paper.key for i in ranker.score(papers, mixed) if (i.relevance or 0) > 0}
+    assert relevant_keys == {"2401.00002", "2401.00003"}
+
+
+def test_seed_ids_come_from_like_operators_and_seed_interests() -> None:
+    from digest.ranking.ranker import seed_ids
+
+    interests = (
+        query("diffusion like:2401.00001v2 like:arXiv:2401.00002"),
+        Interest(kind=InterestKind.SEED, text="2401.00003"),
+        query("like:2401.00001"),  # named twice: once is enough
+        Interest(kind=InterestKind.AUTHOR, text="like:2401.00004"),  # an author, not a seed
+    )
+    assert seed_ids(interests) == ("2401.00001", "2401.00002", "2401.00003")
+
+
 def test_an_acronym_is_explained_by_the_form_the_paper_uses() -> None:
     papers = [
         p("short", "RLHF at scale", "We study RLHF reward models."),
