@@ -32,6 +32,7 @@ from digest.ranking.ranker import (
     HybridRanker,
     LexicalRanker,
     Priors,
+    interest_key,
     seed_ids,
 )
 from digest.ranking.selection import select
@@ -282,11 +283,19 @@ class DigestService:
         # Only the best few need scoring in full (explanations): enough for the selection to
         # see four times the digest, after skipping papers the channel already had.
         limit = max(4 * channel.digest_size, 20) + 5 + (len(recent) - len(papers))
+        profile = self.profile(channel)
         ranked = self._ranker.score_index(
-            self._corpus(recent), self.profile(channel), today=day, limit=limit
+            self._corpus(recent),
+            profile,
+            today=day,
+            limit=limit,
+            # Each interest's own best too (past what the channel already had), so a digest
+            # can share its places among the interests.
+            keep_per_interest=channel.digest_size + (len(recent) - len(papers)),
         )
         scored = [item for item in ranked if item.paper.key not in delivered]
-        picked = select(scored, top=channel.digest_size, min_score=channel.min_score)
+        shares = {interest_key(i): i.weight for i in profile.interests}
+        picked = select(scored, top=channel.digest_size, min_score=channel.min_score, shares=shares)
         if self._tldr_for is not None:  # the same summaries as /papers summary, cached
             picked = [dataclasses.replace(i, tldr=self._tldr_for(i.paper)) for i in picked]
         picked_keys = {item.paper.key for item in picked}

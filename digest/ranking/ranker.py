@@ -30,7 +30,14 @@ from digest.ranking.text import tokenize
 from digest.ranking.topk import best_per_column, best_with_ties, top, zscore
 from digest.ranking.wording import display_words, expanded_query, spelled_out, variants
 
-__all__ = ["ChannelProfile", "HybridRanker", "LexicalRanker", "Priors", "seed_ids"]
+__all__ = [
+    "ChannelProfile",
+    "HybridRanker",
+    "LexicalRanker",
+    "Priors",
+    "interest_key",
+    "seed_ids",
+]
 
 _BATCH = 64  # interests scored together by ``prepare``: (papers x 64) matrices stay small
 
@@ -174,9 +181,12 @@ class HybridRanker:
         *,
         today: date | None = None,
         limit: int | None = None,
+        keep_per_interest: int = 0,
     ) -> list[DigestItem]:
         """Papers scored with an explanation, best first (ties broken by key): all of them,
-        or the best ``limit`` (much cheaper when a day has tens of thousands)."""
+        or the best ``limit`` (much cheaper when a day has tens of thousands), plus each
+        interest's own best ``keep_per_interest``, so a digest can give every interest its
+        places even when another interest's papers fill the best ``limit``."""
         n = len(index)
         if not n:
             return []
@@ -212,6 +222,11 @@ class HybridRanker:
         shown = np.arange(len(rows))  # positions in ``rows``
         if limit is not None and limit < len(rows):
             shown = best_with_ties(np.where(np.isnan(order), -np.inf, order), limit)
+            if keep_per_interest:
+                shown = np.union1d(
+                    shown,
+                    self._best_per_interest(per_interest, rows, excluded, bonus, keep_per_interest),
+                )
         best = best_of(shown).tolist()
         items = []
         for position, winner in zip(shown.tolist(), best, strict=True):
@@ -229,10 +244,30 @@ class HybridRanker:
                     score=round(score, 6),
                     why=why,
                     relevance=round(float(relevance[position]), 6),
+                    interest=interest_key(per_interest[winner][0]) if winner >= 0 else None,
                 )
             )
         items.sort(key=lambda item: (-item.score, -(item.relevance or 0.0), item.paper.key))
-        return items[:limit]
+        return items if keep_per_interest else items[:limit]
+
+    @staticmethod
+    def _best_per_interest(
+        per_interest: Sequence[tuple[Interest, _InterestScores | None]],
+        rows: npt.NDArray[np.int64],
+        excluded: npt.NDArray[np.bool_],
+        bonus: Scores,
+        k: int,
+    ) -> npt.NDArray[np.int64]:
+        """Positions in ``rows`` of each interest's best ``k`` papers (it matches them, and
+        no exclusion drops them)."""
+        found = [np.zeros(0, dtype=np.int64)]
+        for _, scores in per_interest:
+            if scores is None:
+                continue
+            values = np.where(excluded[rows], -np.inf, scores.gated[rows] + bonus[rows])
+            positions = top(values, k)
+            found.append(positions[np.isfinite(values[positions])])
+        return np.unique(np.concatenate(found))
 
     @staticmethod
     def _candidates(
@@ -506,6 +541,12 @@ class LexicalRanker(HybridRanker):
 
     def __init__(self) -> None:
         super().__init__(embedder=None)
+
+
+def interest_key(interest: Interest) -> str:
+    """How ``DigestItem.interest`` names an interest (kind and text: an author and a topic
+    may share words)."""
+    return f"{interest.kind.value}:{interest.text}"
 
 
 def seed_ids(interests: Iterable[Interest]) -> tuple[str, ...]:

@@ -172,6 +172,27 @@ def test_select_threshold_near_duplicates_and_size() -> None:
     assert [i.paper.key for i in select(items, top=1)] == ["1"]
 
 
+def test_select_shares_the_digest_among_interests_by_weight() -> None:
+    def item(key: str, score: float, interest: str | None) -> DigestItem:
+        paper = p(key, f"Paper {key}", f"distinct words {key} {key}x {key}y")
+        return DigestItem(paper=paper, score=score, why="w", interest=interest)
+
+    strong = [item(f"a{n}", 0.9 - n / 100, "query:moe") for n in range(6)]
+    weaker = [item(f"b{n}", 0.6 - n / 100, "query:rlhf") for n in range(2)]
+    voted = [item("v", 0.95, None)]  # picked by votes, not by an interest
+    # Equal shares: six strong papers on one topic do not crowd out the other interest.
+    chosen = select([*strong, *weaker], top=4)
+    assert [i.paper.key for i in chosen] == ["a0", "a1", "b0", "b1"]  # best first
+    # A heavier interest gets more places (Sainte-Laguë: 3 to 1 at weights 3 and 1).
+    heavy = select([*strong, *weaker], top=4, shares={"query:moe": 3.0})
+    assert [i.paper.key for i in heavy] == ["a0", "a1", "a2", "b0"]
+    # Votes' picks are a group of their own; an interest with nothing eligible gets nothing.
+    mixed = select([*voted, *strong, *weaker], top=3, min_score=0.7)
+    assert [i.paper.key for i in mixed] == ["v", "a0", "a1"]
+    # One interest: the plain best, as before.
+    assert [i.paper.key for i in select(strong, top=3)] == ["a0", "a1", "a2"]
+
+
 def test_mined_acronyms_skip_leading_function_words() -> None:
     mined = mine_acronyms(
         [
