@@ -142,6 +142,8 @@ class Handlers:
             return ""
         days = f"last {trial.days} days'" if trial.days > 1 else "last day's"
         scope = f"the {days} {trial.scanned} papers"
+        if trial.unmet:
+            return f" Of {scope}, none {'; none '.join(trial.unmet)}."
         if not trial.picked:
             return (
                 f" Of {scope}, none is relevant enough for this channel's threshold "

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from digest.compose import Digest
-from digest.errors import SourceError
-from digest.models import Channel, DigestItem, Interest, Paper, SourceHealth
+from digest.errors import SourceError, UsageError
+from digest.models import Channel, DigestItem, Interest, InterestKind, Paper, SourceHealth
 from digest.ports import (
     Clock,
     EmbeddingStore,
@@ -27,6 +27,7 @@ from digest.ports import (
 )
 from digest.ranking.embedding import Embedder, paper_text
 from digest.ranking.index import CorpusIndex, embed_sentences
+from digest.ranking.query import parse_query
 from digest.ranking.ranker import (
     ChannelProfile,
     HybridRanker,
@@ -175,6 +176,33 @@ class InterestTrial:
     scanned: int
     days: int
     picked: tuple[DigestItem, ...]
+    # When nothing is picked: the interest's filters no recent paper passes ("is in cs.RO",
+    # "is by Ada Lovelace", "contains “exact phrase”"), which say why.
+    unmet: tuple[str, ...] = ()
+
+
+def _unmet_filters(index: CorpusIndex, interest: Interest) -> tuple[str, ...]:
+    """The filters of ``interest`` (author, category, exact phrase) that no paper passes."""
+    authors: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    phrases: tuple[str, ...] = ()
+    if interest.kind == InterestKind.AUTHOR:
+        authors = (interest.text,)
+    elif interest.kind == InterestKind.CATEGORY:
+        categories = (interest.text,)
+    elif interest.kind == InterestKind.QUERY:
+        try:
+            parsed = parse_query(interest.text)
+        except UsageError:
+            return ()
+        authors, categories, phrases = parsed.authors, parsed.categories, parsed.phrases
+    unmet = []
+    if authors and not any(index.by_author(a).any() for a in authors):
+        unmet.append(f"is by {' or '.join(authors)}")
+    if categories and not any(index.in_category(c).any() for c in categories):
+        unmet.append(f"is in {' or '.join(categories)}")
+    unmet += [f"contains “{p}”" for p in phrases if not index.mentions(p.lower()).any()]
+    return tuple(unmet)
 
 
 class DigestService:
@@ -264,7 +292,8 @@ class DigestService:
             limit=max(4 * channel.digest_size, 20),
         )
         picked = select(ranked, top=channel.digest_size, min_score=channel.min_score)
-        return InterestTrial(scanned=len(recent), days=days, picked=tuple(picked))
+        unmet = () if picked else _unmet_filters(self._corpus(recent), interest)
+        return InterestTrial(scanned=len(recent), days=days, picked=tuple(picked), unmet=unmet)
 
     def compose(
         self,

@@ -177,12 +177,19 @@ async def test_adding_an_interest_says_what_it_would_have_picked(
         "Added query interest “diffusion policy”. Of the last 3 days' 2 papers, it would have "
         "picked 1, e.g. “Diffusion Policy for Robots”."
     )
-    miss = await handlers.handle("follow author:Grace Hopper", ctx)
-    assert miss.text == (
-        "Added author interest “Grace Hopper”. Of the last 3 days' 2 papers, none is relevant "
+    weak = await handlers.handle("interests add quantum annealing", ctx)
+    assert weak.text == (
+        "Added query interest “quantum annealing”. Of the last 3 days' 2 papers, none is relevant "
         "enough for this channel's threshold (0.25): a broader interest would catch more."
     )
-    assert len(interests(repo)) == 2 and publisher.sent == []  # stored; nothing posted
+    # When a filter is why nothing passes, the reply names it.
+    author = await handlers.handle("follow author:Grace Hopper", ctx)
+    assert author.text.endswith("Of the last 3 days' 2 papers, none is by Grace Hopper.")
+    filters = await handlers.handle('interests add "robot hands" cat:cs.LG policy', ctx)
+    assert filters.text.endswith(
+        "Of the last 3 days' 2 papers, none is in cs.LG; none contains “robot hands”."
+    )
+    assert len(interests(repo)) == 4 and publisher.sent == []  # stored; nothing posted
 
 
 async def test_a_like_interest_brings_papers_resembling_a_stored_paper(
