@@ -388,14 +388,16 @@ class HybridRanker:
             similar = self._seed_scores(index, seed)
             relevance = np.maximum(relevance, similar)
             order = np.maximum(order, 3.0 * similar)
+        # An "exact phrase" is shown whole; the other words as display_words groups them.
+        shown_forms = [(phrase,) for phrase in parsed.phrases] + display_words(
+            " ".join(parsed.terms),
+            index.acronyms,
+            index.memo(("spelled out",), lambda: spelled_out(index.acronyms)),
+            index.acronym_spellings,
+        )
         words = tuple(
             tuple((form, index.contains_all(tuple(tokenize(form)))) for form in forms)
-            for forms in display_words(
-                parsed.text,
-                index.acronyms,
-                index.memo(("spelled out",), lambda: spelled_out(index.acronyms)),
-                index.acronym_spellings,
-            )
+            for forms in dict.fromkeys(shown_forms)
         )
         if not mask.all():  # (without filters the topic's own arrays are shared, not copied)
             order, relevance = np.where(mask, order, -np.inf), np.where(mask, relevance, 0.0)

@@ -323,6 +323,17 @@ def test_mean_of_two_best_per_group_and_column_with_ties_and_single_rows() -> No
     assert np.allclose(got, [[0.7, 5.0], [0.3, -2.0], [-2.0, 2.0]])
 
 
+def test_an_exact_phrase_is_explained_whole() -> None:
+    papers = [
+        p("a", "Diffusion Policy for Robots", "A diffusion policy steers robots."),
+        p("b", "Policy Diffusion in Cities", "How a policy spreads between robots."),
+    ]
+    profile = ChannelProfile(interests=(query('"diffusion policy" robots'),))
+    items = {i.paper.key: i for i in LexicalRanker().score(papers, profile)}
+    assert items["a"].why == 'matches “"diffusion policy" robots” (diffusion policy, robots)'
+    assert not items["b"].relevance  # the phrase is required, not just its words
+
+
 def test_a_like_interest_picks_only_papers_resembling_its_seed() -> None:
     seed = p("2401.00001", "Diffusion Policy for Robots", "A diffusion policy for manipulation.")
     papers = [
