@@ -180,8 +180,9 @@ class DigestItem:
     # Absolute relevance in [0, 1], comparable across days: what thresholds are applied to.
     relevance: float | None = None
     tldr: str | None = None  # from the summary service, when the digest was composed with it
-    # The interest that ranked it highest (its text), so a digest can share its places
-    # among a channel's interests; None when votes or nothing at all picked it.
+    # The interest that ranked it highest ("kind:text", see ranker.interest_key), so a
+    # digest can share its places among a channel's interests; None when votes or nothing
+    # at all picked it.
     interest: str | None = None
 
 
