@@ -25,7 +25,7 @@ import numpy as np
 from digest.models import Interest, InterestKind, Paper
 from digest.parsers import parse
 from digest.ranking.embedding import paper_text
-from digest.ranking.ranker import ChannelProfile, HybridRanker
+from digest.ranking.ranker import ChannelProfile, HybridRanker, interest_key
 from digest.ranking.selection import select
 from tests.bench_fanout import bench_fanout
 from tests.bench_memory import bench_memory
@@ -168,7 +168,11 @@ def bench_ranking(real: list[Paper], papers: int = 20_000, channels: int = 1_000
     prepared = time.perf_counter() - start
     for profile in profiles:
         began = time.perf_counter()
-        select(ranker.score_index(index, profile, limit=50), top=8, min_score=0.25)
+        # As the service composes a digest: the channel's best and each interest's own, then
+        # the places shared among the interests.
+        ranked = ranker.score_index(index, profile, limit=50, keep_per_interest=8)
+        shares = {interest_key(i): i.weight for i in profile.interests}
+        select(ranked, top=8, min_score=0.25, shares=shares)
         timings.append(time.perf_counter() - began)
     total = time.perf_counter() - start
     print(f"\n== ranking {papers:,} papers for {channels:,} channels (3 interests each) ==")

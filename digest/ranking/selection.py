@@ -41,11 +41,11 @@ def select(
         ),
         key=lambda i: -i.score,
     )
-    # MMR only reorders near the top: each interest's best few times ``top`` are enough.
+    # MMR only reorders near the top: twice ``top`` of each interest's best is enough.
     per_interest: dict[str, list[DigestItem]] = {}
     for item in eligible:
         group = per_interest.setdefault(item.interest or "", [])
-        if len(group) < max(top * 4, 20):
+        if len(group) < max(top * 2, 10):
             group.append(item)
     eligible = sorted((i for g in per_interest.values() for i in g), key=lambda i: -i.score)
     tokens = [_token_set(i.paper.title, i.paper.abstract) for i in eligible]
