@@ -181,6 +181,13 @@ class InterestTrial:
     unmet: tuple[str, ...] = ()
 
 
+def _priors(channel: Channel) -> Priors:
+    """The boosts a channel keeps switched on."""
+    return Priors(
+        upvotes=channel.boost_upvotes, recency=channel.boost_recency, code=channel.boost_code
+    )
+
+
 def _unmet_filters(index: CorpusIndex, interest: Interest) -> tuple[str, ...]:
     """The filters of ``interest`` (author, category, exact phrase) that no paper passes."""
     authors: tuple[str, ...] = ()
@@ -259,13 +266,17 @@ class DigestService:
         disliked = tuple(
             p for k, v in votes.items() if v < 0 and (p := self._repository.get_paper(k))
         )
-        seeds = {s: p for s in seed_ids(interests) if (p := self._repository.get_paper(s))}
-        priors = Priors(
-            upvotes=channel.boost_upvotes, recency=channel.boost_recency, code=channel.boost_code
-        )
         return ChannelProfile(
-            interests=interests, liked=liked, disliked=disliked, seeds=seeds, priors=priors
+            interests=interests,
+            liked=liked,
+            disliked=disliked,
+            seeds=self._seeds(interests),
+            priors=_priors(channel),
         )
+
+    def _seeds(self, interests: Sequence[Interest]) -> dict[str, Paper]:
+        """The stored papers that ``like:`` interests name."""
+        return {s: p for s in seed_ids(interests) if (p := self._repository.get_paper(s))}
 
     def recent(self, since: datetime | None = None) -> list[Paper]:
         return self._repository.list_papers(since=since or self._clock.now() - self._window)
@@ -282,17 +293,19 @@ class DigestService:
         days = max(1, round(self._window / timedelta(days=1)))
         if not recent:
             return InterestTrial(scanned=0, days=days, picked=())
-        profile = dataclasses.replace(
-            self.profile(channel), interests=(interest,), liked=(), disliked=()
+        # The interest alone: no votes (they are not read), the channel's boosts.
+        profile = ChannelProfile(
+            interests=(interest,), seeds=self._seeds((interest,)), priors=_priors(channel)
         )
+        index = self._corpus(recent)
         ranked = self._ranker.score_index(
-            self._corpus(recent),
+            index,
             profile,
             today=self.local_day(channel),
             limit=max(4 * channel.digest_size, 20),
         )
         picked = select(ranked, top=channel.digest_size, min_score=channel.min_score)
-        unmet = () if picked else _unmet_filters(self._corpus(recent), interest)
+        unmet = () if picked else _unmet_filters(index, interest)
         return InterestTrial(scanned=len(recent), days=days, picked=tuple(picked), unmet=unmet)
 
     def compose(
