@@ -332,6 +332,12 @@ class SqlRepository(SqlDeliveries):
             return row.content if row else None
 
     def put_summary(self, paper_key: str, summariser: str, content: str, at: datetime) -> None:
+        try:
+            self._put_summary(paper_key, summariser, content, at)
+        except IntegrityError:  # another digest or replica stored it first: replace theirs
+            self._put_summary(paper_key, summariser, content, at)
+
+    def _put_summary(self, paper_key: str, summariser: str, content: str, at: datetime) -> None:
         with self._session() as session:
             row = session.get(SummaryRow, (paper_key, summariser)) or SummaryRow(
                 paper_key=paper_key, summariser=summariser, content=content, created_at=at

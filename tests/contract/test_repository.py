@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -365,6 +367,21 @@ def test_summary_cache_per_paper_and_summariser(repository: Repository) -> None:
     repository.put_summary("p", "llm", '{"tldr": "three"}', T0)
     assert repository.get_summary("p", "extractive") == '{"tldr": "two"}'
     assert repository.get_summary("p", "llm") == '{"tldr": "three"}'
+
+
+def test_summaries_stored_at_once_by_several_threads(repository: Repository) -> None:
+    """Digests compose in worker threads: two may cache the same paper's summary together."""
+    barrier = threading.Barrier(6)
+
+    def store(writer: int) -> None:
+        for n in range(15):
+            if n == 0:
+                barrier.wait()
+            repository.put_summary(f"paper-{n}", "extractive", f'{{"by": {writer}}}', T0)
+
+    with ThreadPoolExecutor(6) as pool:
+        list(pool.map(store, range(6)))  # re-raises any writer's error
+    assert all(repository.get_summary(f"paper-{n}", "extractive") for n in range(15))
 
 
 def test_source_health_is_stored(repository: Repository) -> None:

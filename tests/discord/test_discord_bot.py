@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +21,7 @@ from digest.clock import FixedClock
 from digest.models import Paper, Platform
 from digest.outbox import Outcome
 from tests.fakes.discord import APP_ID, GUILD_ID, FakeDiscord, fake_discord
-from tests.slack.conftest import wait_until
+from tests.slack.conftest import WAIT_SECONDS, wait_until
 
 NOW = datetime(2026, 6, 12, 7, 0, tzinfo=UTC)
 CHANNEL = "700000000000000001"
@@ -60,7 +61,9 @@ class Bot:
         data = {"id": "100000000000000001", "name": "papers", "type": 1, "options": node}
         return await self.fake.interact(data, manager=manager, channel=channel)
 
-    async def answered(self, token: str, followups: int = 1) -> list[dict[str, Any]]:
+    async def answered(
+        self, token: str, followups: int = 1, seconds: float = WAIT_SECONDS
+    ) -> list[dict[str, Any]]:
         """The callback and follow-ups the bot sent for one interaction, once ``followups``
         of them arrived (a public change sends two: a private "Done" and the announcement)."""
 
@@ -75,18 +78,20 @@ class Bot:
                     for s in self.fake.for_token(token)
                     if s.route.endswith("/callback") and s.body.get("type") == 4
                 ]
-            )
+            ),
+            seconds,
         )
         return [s.body for s in self.fake.for_token(token)] or [s.body for s in sent]
 
 
-@pytest.fixture
-async def bot(tmp_path: Path) -> AsyncIterator[Bot]:
+@asynccontextmanager
+async def open_bot(tmp_path: Path, *, embedder: str = "none") -> AsyncIterator[Bot]:
+    """The real client on the fake Discord; ``embedder="minilm"`` starts the model cold."""
     async with fake_discord() as fake:
         settings = Settings(
             _env_file=None,
             database_url=f"sqlite:///{tmp_path / 'd.db'}",
-            embedder="none",
+            embedder=embedder,
             full_text=False,
             discord_token=SecretStr("bot-token"),
             discord_application_id=APP_ID,
@@ -104,6 +109,12 @@ async def bot(tmp_path: Path) -> AsyncIterator[Bot]:
             finally:
                 await client.close()
                 task.cancel()
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[Bot]:
+    async with open_bot(tmp_path) as opened:
+        yield opened
 
 
 def interests(b: Bot) -> list[str]:

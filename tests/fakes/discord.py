@@ -55,6 +55,7 @@ def _user(user_id: str, name: str, *, bot: bool = False) -> dict[str, Any]:
 class Sent:
     route: str
     body: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)  # when the fake received it
 
 
 @dataclass

@@ -17,7 +17,7 @@ import httpx
 
 from bot.commands import COMMANDS
 from digest.parsers import parse
-from tests.slack.conftest import NOW, SlackHarness
+from tests.slack.conftest import COLD_SECONDS, NOW, SlackHarness
 
 SAMPLE = Path(__file__).resolve().parents[2] / "bot" / "data" / "sample_listing.txt"
 # An argument for each command that needs one; the others are sent by name.
@@ -89,7 +89,7 @@ async def measure_acks(h: SlackHarness) -> Timings:
     await _timed(timings, "interests add (cold)", h.command("interests add reinforcement learning"))
     await _timed(timings, "help (during cold start)", h.command("help"))
     await _timed(timings, "status (during cold start)", h.command("status"))
-    await h.until(lambda: len(h.fake.responses) >= before + 3)
+    await h.until(lambda: len(h.fake.responses) >= before + 3, COLD_SECONDS)
 
     for spec in COMMANDS:
         if spec.name == "settings":
