@@ -18,6 +18,7 @@ __all__ = [
     "DigestRun",
     "Interest",
     "InterestKind",
+    "Match",
     "Paper",
     "Platform",
     "RunItem",
@@ -108,6 +109,8 @@ class Interest:
     weight: float = 1.0
     added_by: str | None = None
     added_at: datetime | None = None
+    # An instant follow: a matching paper is posted as soon as it is ingested (an alert).
+    instant: bool = False
     id: int | None = None
 
 
@@ -211,6 +214,8 @@ class DigestRun:
     claimed_by: str | None = None
     lease_until: datetime | None = None
     attempts: int = 0
+    # What the run posts: "digest", "alert" (one paper of an instant follow) or "trends".
+    kind: str = "digest"
     id: int | None = None
 
     @property
@@ -233,3 +238,12 @@ class SourceHealth:
         if self.last_error_at is None:
             return True
         return self.last_success is not None and self.last_success >= self.last_error_at
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Match:
+    """A paper that passed one of a channel's interests (kept for its trends picture)."""
+
+    interest: str  # ranker.interest_key: "kind:text"
+    paper_key: str
+    day: date  # the paper's date: published, else first seen
