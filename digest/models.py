@@ -13,6 +13,7 @@ from datetime import date, datetime
 from digest.identifiers import normalise_title
 
 __all__ = [
+    "PERSONAL_PREFIX",
     "Channel",
     "DigestItem",
     "DigestRun",
@@ -114,6 +115,8 @@ class Interest:
     id: int | None = None
 
 
+# A person's own digest is a channel whose id is this prefix and their user id.
+PERSONAL_PREFIX = "user:"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -168,7 +171,21 @@ class Channel:
     boost_upvotes: bool = True
     boost_recency: bool = True
     boost_code: bool = True
+    # "mon 09:00": the trends picture is posted weekly then (channel's time zone); None: never.
+    trends_schedule: str | None = None
+    # Personal digests (channel_id "user:<id>"): leave out papers a channel of the same
+    # workspace already sent today (/papers me dedupe on).
+    dedupe: bool = False
     id: int | None = None
+
+    @property
+    def personal_user(self) -> str | None:
+        """The person a personal digest is for (its DM), None for a channel."""
+        return self.channel_id.removeprefix(PERSONAL_PREFIX) if self.is_personal else None
+
+    @property
+    def is_personal(self) -> bool:
+        return self.channel_id.startswith(PERSONAL_PREFIX)
 
     @property
     def address(self) -> str:

@@ -36,8 +36,7 @@ MAX_WEEKS = 52
 _CLAUSE = re.compile(r"[.!?;:()]+(?:\s|$)|[()]")
 _WORD = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 # Words every abstract uses: never "emerging".
-_BOILERPLATE = frozenset(
-    """paper papers propose proposed proposes present presents introduce introduces method
+_FILLER = """paper papers propose proposed proposes present presents introduce introduces method
     methods approach approaches result results show shows shown demonstrate demonstrates
     achieve achieves achieved novel new state art existing based using use used work works
     task tasks model models performance benchmark benchmarks experiments experiment
@@ -45,8 +44,8 @@ _BOILERPLATE = frozenset(
     apply applies applied candidates candidate sampling inference improves success
     framework frameworks data dataset datasets also however while across via than more most
     well first two three one large small high low different various several many recent
-    further different code available release released study studies find finds found""".split()
-)
+    further different code available release released study studies find finds found"""
+_BOILERPLATE = frozenset(_FILLER.split())
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

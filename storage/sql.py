@@ -35,7 +35,7 @@ from storage.mapping import (
     paper_to_row,
     workspace_from_row,
 )
-from storage.sql_deliveries import SqlDeliveries
+from storage.sql_matches import SqlMatches
 from storage.tables import (
     ChannelRow,
     EmbeddingRow,
@@ -52,8 +52,9 @@ from storage.upsert import plan_upsert
 __all__ = ["SqlRepository"]
 
 
-class SqlRepository(SqlDeliveries):
-    """Every repository port on one engine; runs and deliveries are in ``sql_deliveries``."""
+class SqlRepository(SqlMatches):
+    """Every repository port on one engine; runs and deliveries are in ``sql_deliveries``,
+    interest matches in ``sql_matches``."""
 
     # papers -------------------------------------------------------------------------------
     @staticmethod
@@ -218,6 +219,7 @@ class SqlRepository(SqlDeliveries):
                 weight=interest.weight,
                 added_by=interest.added_by,
                 added_at=interest.added_at,
+                instant=interest.instant,
             )
             session.add(row)
             session.flush()

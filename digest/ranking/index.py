@@ -20,7 +20,6 @@ import numpy.typing as npt
 from scipy import sparse
 
 from digest.authors import any_author_matches
-from digest.identifiers import normalise_title
 from digest.models import Paper
 from digest.ranking.acronyms import BASE_ACRONYMS, acronym_spellings, mine_acronyms
 from digest.ranking.embedding import Embedder, Matrix, paper_text
