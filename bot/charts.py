@@ -15,6 +15,7 @@ from pathlib import Path
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from digest.trends import Trends
 
@@ -82,7 +83,7 @@ def draw_trends(trends: Trends) -> bytes:
     chart.set_ylabel("papers matched per week", fontsize=15)
     chart.set_xlabel("week of", fontsize=13)
     chart.set_ylim(bottom=0)
-    chart.yaxis.get_major_locator().set_params(integer=True)
+    chart.yaxis.set_major_locator(MaxNLocator(integer=True))
     chart.grid(axis="y", alpha=0.3)
     chart.spines[["top", "right"]].set_visible(False)
     chart.set_title(

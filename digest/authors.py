@@ -19,6 +19,7 @@ __all__ = ["AuthorName", "any_author_matches", "author_matches", "parse_author"]
 
 _PARTICLES = frozenset({"van", "von", "der", "den", "de", "del", "della", "da", "di", "le", "la"})
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+_SPELLED: dict[str, str | int | None] = {"ß": "ss", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L"}
 _INITIALS = r"(?:[A-Z]\.?-?){1,3}"
 
 
@@ -34,7 +35,7 @@ def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     # ß, ø, ł and friends have no decomposition: spell them as people type them.
-    stripped = stripped.translate(str.maketrans({"ß": "ss", "ø": "o", "Ø": "O", "ł": "l"}))
+    stripped = stripped.translate(str.maketrans(_SPELLED))
     return stripped.casefold()
 
 

@@ -15,7 +15,15 @@ import numpy as np
 
 from digest.compose import Digest
 from digest.errors import SourceError, UsageError
-from digest.models import Channel, DigestItem, Interest, InterestKind, Paper, SourceHealth
+from digest.models import (
+    Channel,
+    DigestItem,
+    Interest,
+    InterestKind,
+    Match,
+    Paper,
+    SourceHealth,
+)
 from digest.ports import (
     Clock,
     EmbeddingStore,
@@ -37,6 +45,7 @@ from digest.ranking.ranker import (
     seed_ids,
 )
 from digest.ranking.selection import select
+from digest.trends import match_index
 
 __all__ = [
     "DigestService",
@@ -286,6 +295,22 @@ class DigestService:
         assert channel.id is not None
         delivered = self._repository.delivered_keys(channel.id)
         return [p for p in self.recent(since) if p.key not in delivered]
+
+    def matches(self, channel: Channel, *, since: datetime | None = None) -> list[Match]:
+        """Which recent papers pass which of the channel's interests (its threshold), on the
+        day's shared index: what its trends picture counts."""
+        assert channel.id is not None
+        interests = self._repository.list_interests(channel.id)
+        recent = self.recent(since)
+        if not interests or not recent:
+            return []
+        return match_index(
+            self._ranker,
+            self._corpus(recent),
+            interests,
+            min_score=channel.min_score,
+            seeds=self._seeds(interests),
+        )
 
     def try_interest(self, channel: Channel, interest: Interest) -> InterestTrial:
         """``interest`` on its own (without the channel's votes) over the recent papers."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from digest.models import Interest, InterestKind, Match, Paper
+from digest.ranking.index import CorpusIndex
 from digest.ranking.ranker import ChannelProfile, HybridRanker, LexicalRanker, interest_key
 from digest.ranking.text import STOP_WORDS
 
@@ -25,6 +26,7 @@ __all__ = [
     "Trends",
     "build_trends",
     "interest_label",
+    "match_index",
     "match_papers",
     "paper_day",
     "rising_phrases",
@@ -131,11 +133,22 @@ def match_papers(
 ) -> list[Match]:
     """Which papers pass which interests: a paper matches an interest when that interest's
     relevance alone reaches ``min_score`` (the channel's threshold), as for a digest."""
-    dated = [(p, d) for p in papers if (d := paper_day(p)) is not None]
-    if not dated or not interests:
+    if not papers or not interests:
         return []
     ranker = ranker or LexicalRanker()
-    index = ranker.index([p for p, _ in dated])
+    return match_index(ranker, ranker.index(papers), interests, min_score=min_score, seeds=seeds)
+
+
+def match_index(
+    ranker: HybridRanker,
+    index: CorpusIndex,
+    interests: Sequence[Interest],
+    *,
+    min_score: float,
+    seeds: Mapping[str, Paper] | None = None,
+) -> list[Match]:
+    """``match_papers`` over an index already built (the day's, shared by every channel)."""
+    days = [paper_day(p) for p in index.papers]
     matches: list[Match] = []
     for interest in interests:
         if interest.kind == InterestKind.EXCLUSION:
@@ -145,8 +158,8 @@ def match_papers(
         key = interest_key(interest)
         matches.extend(
             Match(interest=key, paper_key=paper.key, day=day)
-            for (paper, day), value in zip(dated, relevance.tolist(), strict=True)
-            if value >= min_score and value > 0
+            for paper, day, value in zip(index.papers, days, relevance.tolist(), strict=True)
+            if day is not None and value >= min_score and value > 0
         )
     return matches
 

@@ -73,7 +73,7 @@ class SqlMatches(SqlDeliveries):
         if not channel_ids:
             return set()
         query = (
-            select_columns(DeliveryRow.paper_key)
+            select_columns(col(DeliveryRow.paper_key))
             .join(DigestRunRow, col(DigestRunRow.id) == DeliveryRow.run_id)
             .where(
                 col(DeliveryRow.channel_id).in_(list(channel_ids)),
