@@ -299,7 +299,7 @@ def _follow(name: str, rest: str) -> Command:
     if phrase:
         text = " ".join(phrase.group("p").split())
         return Command(name=name, argument=text, options={**options, "kind": "phrase"})
-    raise _fail(name, 'name an author (author:"Name"), a category (cat:cs.LG) or a "phrase"')
+    raise _fail(name, 'name the author (author:"Name"), or a category (cat:cs.LG), or a "phrase"')
 
 
 def _trends(name: str, rest: str) -> Command:

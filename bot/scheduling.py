@@ -15,6 +15,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.app import App
 from bot.leader import LeaderLock
 from bot.metrics import Metrics
+from digest.compose import Digest
 from digest.models import Platform
 from digest.ports import Publisher
 from digest.schedule import is_due
@@ -142,6 +143,52 @@ class DigestScheduler:
                 coalesce=True,
                 max_instances=1,
             )
+            self._sync_trends(channel.id, channel.trends_schedule, schedule.timezone)
+
+    def _sync_trends(self, channel_id: int, when: str | None, timezone: str) -> None:
+        """The channel's weekly trends picture job ("mon 09:00"), or none."""
+        job_id = f"trends-{channel_id}"
+        if when is None:
+            if self._scheduler.get_job(job_id) is not None:
+                self._scheduler.remove_job(job_id)
+            return
+        day, at = when.split()
+        hour, minute = at.split(":")
+        self._scheduler.add_job(
+            self.trends_for,
+            CronTrigger(day_of_week=day, hour=hour, minute=minute, timezone=timezone),
+            args=[channel_id],
+            id=job_id,
+            replace_existing=True,
+            misfire_grace_time=3600,
+            coalesce=True,
+            max_instances=1,
+        )
+
+    async def trends_for(self, channel_id: int) -> bool:
+        """Queues the channel's weekly trends picture in the outbox (once a week at most:
+        a second replica or a restart within the week finds it queued already)."""
+        if not self._leading:
+            return False
+        channel = self._app.repository.get_channel(channel_id)
+        if channel is None or channel.paused or channel.trends_schedule is None:
+            return False
+        now = self._app.clock.now()
+        if self._app.repository.count_runs(
+            channel_id, kind="trends", since=now - timedelta(days=6)
+        ):
+            return False
+        self._app.outbox.enqueue(
+            Digest(
+                channel=channel,
+                day=self._app.digests.local_day(channel),
+                items=(),
+                scanned=0,
+                kind="trends",
+            )
+        )
+        await self.send_queued()
+        return True
 
     async def ingest(self) -> None:
         if not self._leading:
@@ -149,6 +196,7 @@ class DigestScheduler:
         report = await self._app.ingest_today()
         self._failed_sources = report.failed
         self._last_ingest = self._app.clock.now()
+        await self.send_queued()  # instant alerts the new papers set off
 
     async def catch_up(self) -> None:
         """Compose every digest that is due and not yet served today, then send.

@@ -3,7 +3,8 @@
 Each alert is a one-paper run in the outbox (kind "alert"): recorded before it is sent,
 claimed, reconciled after a crash and paced like a digest, and its delivery row keeps the
 paper out of every later digest of the channel. A channel gets at most ``per_day`` alerts
-a day (its own time zone); past that, matching papers wait for the next digest.
+a day (its own time zone); past that, matching papers wait for the next digest. Only
+papers first seen within the last ``window`` (6 hours) alert: an alert is news or nothing.
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ class AlertService:
         outbox: Outbox,
         *,
         per_day: int = 10,
-        window: timedelta = timedelta(days=1),
+        window: timedelta = timedelta(hours=6),
     ) -> None:
         self._repository = repository
         self._clock = clock
