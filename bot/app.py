@@ -5,6 +5,7 @@ Nothing else in the code base builds clients, engines or settings; everything re
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -18,6 +19,7 @@ from bot.embedding_worker import WorkerEmbedder
 from bot.handlers import Handlers
 from bot.metrics import Metrics
 from bot.settings import Settings
+from digest.alerts import AlertService
 from digest.clock import SystemClock
 from digest.outbox import Outbox
 from digest.ports import Clock, PaperSource
@@ -40,6 +42,7 @@ from digest.sources.http import FetchPolicy, HttpFetcher
 from digest.summarise.fulltext import FullTextSource
 from digest.summarise.llm import LlmSummariser
 from digest.summarise.service import SummaryService
+from digest.trends_service import TrendsService
 from storage.engine import create_db_engine, upgrade_schema
 from storage.sql import SqlRepository
 
@@ -64,6 +67,8 @@ class App:
     arxiv_api: ArxivApi
     summaries: SummaryService
     reactions: ReactionVotes
+    trends: TrendsService
+    alerts: AlertService
 
     def sources(self, names: Sequence[str] | None = None) -> list[PaperSource]:
         """The configured sources (or the named ones), ready to fetch."""
@@ -89,7 +94,15 @@ class App:
         return built
 
     async def ingest_today(self, day: date | None = None) -> IngestReport:
-        return await self.ingest.ingest(self.sources(), day or self.clock.now().date())
+        report = await self.ingest.ingest(self.sources(), day or self.clock.now().date())
+        await self.after_ingest()
+        return report
+
+    async def after_ingest(self) -> int:
+        """What new papers set off: each channel's interest matches are recorded (its
+        trends), and instant follows' alerts are queued in the outbox. Returns the alerts."""
+        await asyncio.to_thread(self.trends.record_all)
+        return len(await asyncio.to_thread(self.alerts.scan))
 
 
 @asynccontextmanager
@@ -157,12 +170,14 @@ async def build_app(
         closing.append(getattr(embedder, "close", lambda: None))
         ranker = HybridRanker(embedder)
         digests = DigestService(repository, clock, ranker=ranker, tldr_for=summaries.quick_tldr)
+        trends = TrendsService(repository, clock, digests)
         outbox = Outbox(
             repository,
             clock,
             owner=settings.replica_id,
             lease=timedelta(seconds=settings.delivery_lease_seconds),
             on_result=metrics.observe_delivery if metrics else None,
+            trends_for=lambda channel, at: trends.build(channel, at=at),
         )
         yield App(
             engine=engine,
@@ -187,11 +202,15 @@ async def build_app(
                 remote_search=hf_search.search,
                 summaries=summaries,
                 observe=metrics.observe_command if metrics else None,
+                trends=trends,
+                alerts_per_day=settings.alerts_per_day,
             ),
             hf_search=hf_search,
             arxiv_api=arxiv_api,
             summaries=summaries,
             reactions=ReactionVotes(repository, clock),
+            trends=trends,
+            alerts=AlertService(repository, clock, outbox, per_day=settings.alerts_per_day),
         )
     finally:
         for close in closing:

@@ -18,6 +18,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from bot.app import App, build_app
+from bot.cli_trends import trends_command
 from bot.logs import configure_logging
 from bot.settings import Settings
 from digest.errors import PaperboyError, SourceError
@@ -367,6 +368,8 @@ def rank(
         )
     console.print(table)
 
+
+app.command("trends")(trends_command)
 
 discord_cli = typer.Typer(help="Discord maintenance", no_args_is_help=True)
 app.add_typer(discord_cli, name="discord")

@@ -18,6 +18,7 @@ __all__ = [
     "COMMANDS",
     "LAYOUTS",
     "MAX_COMMAND_LENGTH",
+    "PERSONAL_COMMANDS",
     "QUIET_MODES",
     "Command",
     "CommandSpec",
@@ -26,6 +27,8 @@ __all__ = [
 ]
 
 MAX_COMMAND_LENGTH = 1000
+DEFAULT_TREND_WEEKS = 8
+MAX_TREND_WEEKS = 52
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -59,8 +62,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec(
         name="follow",
-        usage='follow author:"Name"',
-        summary="Follow an author",
+        usage='follow author:"Name" | cat:<category> | "exact phrase" [--instant]',
+        summary="Follow an author, a category or a phrase; --instant posts each new match "
+        "at once (an alert) instead of in the next digest",
         changes_settings=True,
     ),
     CommandSpec(
@@ -134,6 +138,40 @@ COMMANDS: tuple[CommandSpec, ...] = (
         summary="Summarise a paper",
     ),
     CommandSpec(name="status", usage="status", summary="Sources' health, last and next digest"),
+    CommandSpec(
+        name="trends",
+        usage="trends [weeks] | trends weekly <day> <HH:MM> | trends off",
+        summary="A picture of the last weeks (default 8): papers per interest and week, "
+        "top-voted papers, emerging phrases; or post it weekly",
+    ),
+    CommandSpec(
+        name="me",
+        usage="me <interests …|follow …|schedule …|size|threshold|pause|resume|settings|"
+        "digest now|preview|dedupe on|off>",
+        summary="Your own digest by direct message, with your own interests and schedule",
+    ),
+)
+# What `/papers me` accepts: the commands that make sense for one person's digest.
+PERSONAL_COMMANDS = frozenset(
+    {
+        "help",
+        "interests add",
+        "interests remove",
+        "interests list",
+        "interests clear",
+        "follow",
+        "category",
+        "schedule",
+        "size",
+        "threshold",
+        "quiet",
+        "pause",
+        "resume",
+        "settings",
+        "digest now",
+        "preview",
+        "boost",
+    }
 )
 _BY_NAME = {spec.name: spec for spec in COMMANDS}
 _DAY_NAMES = {d: d for d in WEEKDAYS} | {
@@ -241,12 +279,59 @@ def _interests_clear(name: str, rest: str) -> Command:
     return Command(name=name, confirmed=bool(rest))
 
 
+_INSTANT = re.compile(r"(?:^|\s)--instant\s*$")
+
+
 def _follow(name: str, rest: str) -> Command:
-    match = re.fullmatch(r'author:\s*"(?P<q>[^"]+)"|author:\s*(?P<b>\S.*)|"(?P<n>[^"]+)"', rest)
-    if not match:
-        raise _fail(name, "name the author")
-    author = (match.group("q") or match.group("b") or match.group("n")).strip()
-    return Command(name=name, argument=author)
+    instant = bool(_INSTANT.search(rest))
+    rest = _INSTANT.sub("", rest).strip()
+    options = {"instant": "yes"} if instant else {}
+    author = re.fullmatch(r'author:\s*"(?P<q>[^"]+)"|author:\s*(?P<b>[^"\s].*)', rest)
+    if author:
+        text = (author.group("q") or author.group("b")).strip()
+        return Command(name=name, argument=text, options={**options, "kind": "author"})
+    category = re.fullmatch(r"(?:cat|category):\s*(?P<c>\S+)", rest)
+    if category:
+        if not re.fullmatch(r"[a-z-]+(\.[A-Za-z-]+)?", category.group("c")):
+            raise _fail(name, f"`{category.group('c')}` is not an arXiv category such as cs.LG")
+        return Command(name=name, argument=category.group("c"), options={**options, "kind": "cat"})
+    phrase = re.fullmatch(r'"(?P<p>[^"]*\S[^"]*)"', rest)
+    if phrase:
+        text = " ".join(phrase.group("p").split())
+        return Command(name=name, argument=text, options={**options, "kind": "phrase"})
+    raise _fail(name, 'name the author (author:"Name"), or a category (cat:cs.LG), or a "phrase"')
+
+
+def _trends(name: str, rest: str) -> Command:
+    words = rest.lower().split()
+    if not words:
+        return Command(name=name, number=DEFAULT_TREND_WEEKS)
+    if words == ["off"]:
+        return Command(name=name, argument="off")
+    if words[0] == "weekly":
+        if len(words) != 3 or words[1] not in _DAY_NAMES or not _TIME.match(words[2]):
+            raise _fail(name, "say a day and a time, e.g. `trends weekly mon 09:00`")
+        hours, minutes = words[2].split(":")
+        when = f"{_DAY_NAMES[words[1]]} {int(hours):02d}:{minutes}"
+        return Command(name=name, argument="weekly", options={"when": when})
+    if len(words) == 1 and words[0].isdigit() and 1 <= int(words[0]) <= MAX_TREND_WEEKS:
+        return Command(name=name, number=int(words[0]))
+    raise _fail(name, f"give a number of weeks from 1 to {MAX_TREND_WEEKS} (default 8)")
+
+
+def _me(name: str, rest: str) -> Command:
+    """`me <command>`: the command, for the person's own digest."""
+    if not rest:
+        return Command(name=name, argument="settings")
+    words = rest.lower().split()
+    if words[0] == "dedupe":
+        if len(words) != 2 or words[1] not in ("on", "off"):
+            raise _fail(name, "say `me dedupe on` or `me dedupe off`")
+        return Command(name=name, argument=rest, options={"dedupe": words[1]})
+    inner = parse_command(rest)
+    if inner.name not in PERSONAL_COMMANDS:
+        raise _fail(name, f"`{inner.name}` is for channels, not for your own digest")
+    return Command(name=name, argument=rest)
 
 
 def _category(name: str, rest: str) -> Command:
@@ -353,6 +438,8 @@ _PARSERS = {
     "interests remove": _interests_remove,
     "interests clear": _interests_clear,
     "follow": _follow,
+    "trends": _trends,
+    "me": _me,
     "category": _category,
     "schedule": _schedule,
     "size": _size,

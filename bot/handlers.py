@@ -10,6 +10,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.commands import BOOSTS, COMMANDS, Command, parse_command
+from bot.handlers_beyond import BeyondHandlers
+from digest.alerts import instant_allowed
 from digest.compose import Reply
 from digest.errors import PaperboyError, SourceError, UsageError
 from digest.models import Channel, Interest, InterestKind, Paper, Platform, Schedule
@@ -21,6 +23,7 @@ from digest.schedule import next_run
 from digest.service import DigestService
 from digest.summarise.model import Summary
 from digest.summarise.service import SummaryService
+from digest.trends_service import TrendsService
 
 __all__ = ["CommandContext", "Handlers", "summary_reply"]
 
@@ -40,7 +43,7 @@ class CommandContext:
     publisher: Publisher | None = None
 
 
-class Handlers:
+class Handlers(BeyondHandlers):
     def __init__(
         self,
         repository: Repository,
@@ -51,6 +54,8 @@ class Handlers:
         remote_search: RemoteSearch | None = None,
         summaries: SummaryService | None = None,
         observe: Callable[[str, str, float], None] | None = None,
+        trends: TrendsService | None = None,
+        alerts_per_day: int = 10,
     ) -> None:
         self._repository = repository
         self._digests = digests
@@ -59,6 +64,8 @@ class Handlers:
         self._remote_search = remote_search
         self._summaries = summaries or SummaryService(repository, clock)
         self._observe = observe  # (platform, command, seconds), for the latency metric
+        self._trends_service = trends or TrendsService(repository, clock, digests)
+        self._alerts_per_day = alerts_per_day
 
     async def handle(self, text: str, ctx: CommandContext) -> Reply:
         """Run a command. Errors become an ephemeral reply with the usage; nothing is stored."""
@@ -112,11 +119,19 @@ class Handlers:
         kind: InterestKind,
         text: str,
         weight: float | None = None,
+        *,
+        instant: bool = False,
     ) -> Reply:
         assert channel.id is not None
         existing = self._repository.list_interests(channel.id)
-        if any(i.kind == kind and i.text.lower() == text.lower() for i in existing):
+        same = next(
+            (i for i in existing if i.kind == kind and i.text.lower() == text.lower()), None
+        )
+        if same is not None and (same.instant or not instant):
             return Reply(text=f"Already following {kind.value} “{text}”.")
+        if same is not None and same.id is not None:  # now instant: replaced below
+            self._repository.remove_interest(channel.id, same.id)
+            existing.remove(same)
         if len(existing) >= 50:
             raise UsageError("a channel can have at most 50 interests; remove some first")
         interest = Interest(
@@ -125,7 +140,10 @@ class Handlers:
             weight=weight or 1.0,
             added_by=ctx.user_id,
             added_at=self._clock.now(),
+            instant=instant,
         )
+        if instant and not instant_allowed(interest):
+            raise UsageError("only author:, cat: and exact-phrase follows can be instant")
         stored = self._repository.add_interest(channel.id, interest)
         weight_note = f" (weight {weight:g})" if weight else ""
         added = f"Added {kind.value} interest “{text}”{weight_note}."
@@ -204,9 +222,6 @@ class Handlers:
             )
         removed = self._repository.clear_interests(channel.id)
         return Reply(text=f"Removed all {removed} interests.", ephemeral=False)
-
-    async def _follow(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
-        return await self._add(channel, ctx, InterestKind.AUTHOR, command.argument)
 
     async def _category(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
         return await self._add(channel, ctx, InterestKind.CATEGORY, command.argument)
@@ -301,6 +316,8 @@ class Handlers:
                 or "none"
             ),
             f"Status: {f'paused ({channel.paused_reason})' if channel.paused else 'active'}",
+            "Trends picture: "
+            + (f"weekly, {channel.trends_schedule}" if channel.trends_schedule else "on request"),
             f"Interests: {len(self._repository.list_interests(channel.id))}",
         )
         return Reply(text="Settings of this channel", lines=lines)

@@ -81,7 +81,7 @@ async def run_forever(settings: Settings, console: Console, *, slack_http: bool 
             cleanups.append(close_discord)
         interactive = not publishers
         if interactive:
-            publishers[Platform.CONSOLE] = ConsolePublisher(console)
+            publishers[Platform.CONSOLE] = ConsolePublisher(console, charts_dir=settings.charts_dir)
         scheduler = DigestScheduler(
             app, publishers, metrics=metrics, concurrency=settings.fanout_concurrency
         )
@@ -91,7 +91,7 @@ async def run_forever(settings: Settings, console: Console, *, slack_http: bool 
         scheduler.start()
         try:
             if interactive:
-                await run_repl(app.handlers, console)
+                await run_repl(app.handlers, console, charts_dir=settings.charts_dir)
             else:
                 await _until_stopped()
         finally:

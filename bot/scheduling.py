@@ -15,7 +15,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.app import App
 from bot.leader import LeaderLock
 from bot.metrics import Metrics
-from digest.models import Platform
+from digest.compose import Digest
+from digest.models import Platform, Schedule
 from digest.ports import Publisher
 from digest.schedule import is_due
 
@@ -64,6 +65,7 @@ class DigestScheduler:
         # each channel's (time, days, time zone), so only changed schedules are replaced.
         self._synced_revision: int | None = None
         self._synced: dict[int, tuple[str, tuple[str, ...], str]] = {}
+        self._synced_trends: dict[int, tuple[str | None, str]] = {}
 
     def start(self) -> None:
         now = self._app.clock.now()
@@ -141,35 +143,43 @@ class DigestScheduler:
             if channel.platform not in self._publishers or channel.id is None:
                 continue
             schedule = channel.schedule
-            wanted = (schedule.time, tuple(schedule.days), schedule.timezone)
-            if self._synced.get(channel.id) == wanted:
-                continue  # replacing an unchanged job could drop a firing due this instant
-            hour, minute = schedule.time.split(":")
-            trigger = CronTrigger(
-                day_of_week=",".join(schedule.days),
-                hour=hour,
-                minute=minute,
-                timezone=schedule.timezone,
-            )
-            self._scheduler.add_job(
-                self.digest_for,
-                trigger,
-                args=[channel.id],
-                id=f"digest-{channel.id}",
-                replace_existing=True,
-                misfire_grace_time=3600,
-                coalesce=True,
-                max_instances=1,
-            )
-            if channel.id in self._synced:
-                log.info(
-                    "schedule changed",
-                    extra={"channel": channel.address, "schedule": schedule.describe()},
-                )
-            self._synced[channel.id] = wanted
-            changed += 1
+            digest_at = (schedule.time, tuple(schedule.days), schedule.timezone)
+            # Replacing an unchanged job could drop a firing due this very instant.
+            if self._synced.get(channel.id) != digest_at:
+                self._sync_digest(channel.id, schedule)
+                if channel.id in self._synced:
+                    log.info(
+                        "schedule changed",
+                        extra={"channel": channel.address, "schedule": schedule.describe()},
+                    )
+                self._synced[channel.id] = digest_at
+                changed += 1
+            trends_at = (channel.trends_schedule, schedule.timezone)
+            if self._synced_trends.get(channel.id) != trends_at:
+                self._sync_trends(channel.id, channel.trends_schedule, schedule.timezone)
+                self._synced_trends[channel.id] = trends_at
+                changed += 1
         self._synced_revision = revision
         log.debug("channel schedules synced", extra={"changed": changed, "revision": revision})
+
+    def _sync_digest(self, channel_id: int, schedule: Schedule) -> None:
+        hour, minute = schedule.time.split(":")
+        trigger = CronTrigger(
+            day_of_week=",".join(schedule.days),
+            hour=hour,
+            minute=minute,
+            timezone=schedule.timezone,
+        )
+        self._scheduler.add_job(
+            self.digest_for,
+            trigger,
+            args=[channel_id],
+            id=f"digest-{channel_id}",
+            replace_existing=True,
+            misfire_grace_time=3600,
+            coalesce=True,
+            max_instances=1,
+        )
 
     def next_digest_at(self, channel_id: int, after: datetime) -> datetime | None:
         """When the channel's cron job fires next after ``after`` (None: it has no job)."""
@@ -179,12 +189,58 @@ class DigestScheduler:
         fire: datetime | None = job.trigger.get_next_fire_time(None, after)
         return fire
 
+    def _sync_trends(self, channel_id: int, when: str | None, timezone: str) -> None:
+        """The channel's weekly trends picture job ("mon 09:00"), or none."""
+        job_id = f"trends-{channel_id}"
+        if when is None:
+            if self._scheduler.get_job(job_id) is not None:
+                self._scheduler.remove_job(job_id)
+            return
+        day, at = when.split()
+        hour, minute = at.split(":")
+        self._scheduler.add_job(
+            self.trends_for,
+            CronTrigger(day_of_week=day, hour=hour, minute=minute, timezone=timezone),
+            args=[channel_id],
+            id=job_id,
+            replace_existing=True,
+            misfire_grace_time=3600,
+            coalesce=True,
+            max_instances=1,
+        )
+
+    async def trends_for(self, channel_id: int) -> bool:
+        """Queues the channel's weekly trends picture in the outbox (once a week at most:
+        a second replica or a restart within the week finds it queued already)."""
+        if not self._leading:
+            return False
+        channel = self._app.repository.get_channel(channel_id)
+        if channel is None or channel.paused or channel.trends_schedule is None:
+            return False
+        now = self._app.clock.now()
+        if self._app.repository.count_runs(
+            channel_id, kind="trends", since=now - timedelta(days=6)
+        ):
+            return False
+        self._app.outbox.enqueue(
+            Digest(
+                channel=channel,
+                day=self._app.digests.local_day(channel),
+                items=(),
+                scanned=0,
+                kind="trends",
+            )
+        )
+        await self.send_queued()
+        return True
+
     async def ingest(self) -> None:
         if not self._leading:
             return
         report = await self._app.ingest_today()
         self._failed_sources = report.failed
         self._last_ingest = self._app.clock.now()
+        await self.send_queued()  # instant alerts the new papers set off
 
     async def catch_up(self) -> None:
         """Compose every digest that is due and not yet served today, then send.

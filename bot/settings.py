@@ -82,6 +82,12 @@ class Settings(BaseSettings):
     default_timezone: str = "UTC"
     digest_size: int = Field(default=8, ge=1, le=25)
 
+    # Instant alerts (`/papers follow ... --instant`): at most this many per channel and day;
+    # past it, matching papers wait for the next digest.
+    alerts_per_day: int = Field(default=10, ge=0, le=100)
+    # Where the console writes trends pictures (default: paperboy-charts in the temp dir).
+    charts_dir: Path | None = None
+
     # Slack
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from digest.models import Channel, DigestItem, Paper
+from digest.trends import Trends
 
 __all__ = ["Digest", "Reply", "quiet_day_text", "short_tldr", "shorten_authors", "truncate"]
 
@@ -20,6 +21,10 @@ class Digest:
     note: str | None = None  # why a day is quiet, when it is
     preview: bool = False
     left_out: tuple[DigestItem, ...] = ()  # preview only: close calls and why they missed
+    # "digest"; "alert" (one paper of an instant follow, posted on ingest); "trends" (the
+    # channel's trends picture, drawn by the publisher from ``trends``).
+    kind: str = "digest"
+    trends: Trends | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -55,6 +60,8 @@ class Reply:
     choices: bool = False
     # A summary the asker may share with the channel: the paper's key.
     share_key: str | None = None
+    # A trends picture to post with the reply (drawn at the edge): /papers trends.
+    trends: Trends | None = None
 
 
 def truncate(text: str, limit: int) -> str:

@@ -13,11 +13,13 @@ from datetime import date, datetime
 from digest.identifiers import normalise_title
 
 __all__ = [
+    "PERSONAL_PREFIX",
     "Channel",
     "DigestItem",
     "DigestRun",
     "Interest",
     "InterestKind",
+    "Match",
     "Paper",
     "Platform",
     "RunItem",
@@ -108,9 +110,13 @@ class Interest:
     weight: float = 1.0
     added_by: str | None = None
     added_at: datetime | None = None
+    # An instant follow: a matching paper is posted as soon as it is ingested (an alert).
+    instant: bool = False
     id: int | None = None
 
 
+# A person's own digest is a channel whose id is this prefix and their user id.
+PERSONAL_PREFIX = "user:"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -165,7 +171,21 @@ class Channel:
     boost_upvotes: bool = True
     boost_recency: bool = True
     boost_code: bool = True
+    # "mon 09:00": the trends picture is posted weekly then (channel's time zone); None: never.
+    trends_schedule: str | None = None
+    # Personal digests (channel_id "user:<id>"): leave out papers a channel of the same
+    # workspace already sent today (/papers me dedupe on).
+    dedupe: bool = False
     id: int | None = None
+
+    @property
+    def personal_user(self) -> str | None:
+        """The person a personal digest is for (its DM), None for a channel."""
+        return self.channel_id.removeprefix(PERSONAL_PREFIX) if self.is_personal else None
+
+    @property
+    def is_personal(self) -> bool:
+        return self.channel_id.startswith(PERSONAL_PREFIX)
 
     @property
     def address(self) -> str:
@@ -211,6 +231,8 @@ class DigestRun:
     claimed_by: str | None = None
     lease_until: datetime | None = None
     attempts: int = 0
+    # What the run posts: "digest", "alert" (one paper of an instant follow) or "trends".
+    kind: str = "digest"
     id: int | None = None
 
     @property
@@ -233,3 +255,12 @@ class SourceHealth:
         if self.last_error_at is None:
             return True
         return self.last_success is not None and self.last_success >= self.last_error_at
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Match:
+    """A paper that passed one of a channel's interests (kept for its trends picture)."""
+
+    interest: str  # ranker.interest_key: "kind:text"
+    paper_key: str
+    day: date  # the paper's date: published, else first seen

@@ -28,7 +28,7 @@ import math
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -36,6 +36,7 @@ from digest.compose import Digest
 from digest.errors import DeliveryRefused
 from digest.models import Channel, DigestItem, DigestRun, Paper, Platform, RunItem
 from digest.ports import QUIET_DIGEST_ARRIVED, Clock, Delivery, Publisher, Repository, Settlement
+from digest.trends import Trends
 
 __all__ = ["Outbox", "Outcome", "SendResult"]
 
@@ -74,12 +75,16 @@ class Outbox:
         owner: str,
         lease: timedelta = timedelta(seconds=60),
         on_result: Callable[[SendResult], None] | None = None,
+        trends_for: Callable[[Channel, datetime], Trends] | None = None,
     ) -> None:
         self._repository = repository
         self._clock = clock
         self._owner = owner
         self._lease = lease
         self._on_result = on_result
+        # A "trends" run's picture, built from stored matches as of the run's start (so a
+        # retry after a crash posts the same picture).
+        self._trends_for = trends_for
         self._holding: set[int] = set()
         self._renewer: asyncio.Task[None] | None = None
 
@@ -108,6 +113,7 @@ class Outbox:
                 claimed_by=self._owner if claim else None,
                 lease_until=now + self._lease if claim else None,
                 attempts=1 if claim else 0,
+                kind=digest.kind,
             ),
             # In the run's own transaction: a run whose deliveries a crash had kept from the
             # database would be settled as "nothing left to send", and its digest lost.
@@ -253,6 +259,14 @@ class Outbox:
             # empty digest in its place.
             self._repository.settle_run(run.id, status="sent", picked=0)
             return self._report(run, str(channel.platform), Outcome.SENT)
+        trends = None
+        if run.kind == "trends":
+            if self._trends_for is None:
+                self._repository.settle_run(run.id, status="failed", picked=0)
+                return self._report(
+                    run, str(channel.platform), Outcome.REFUSED, reason="no trends here"
+                )
+            trends = self._trends_for(channel, run.started_at)
         digest = Digest(
             channel=channel,
             day=run.started_at.astimezone(ZoneInfo(channel.schedule.timezone)).date(),
@@ -260,6 +274,8 @@ class Outbox:
             scanned=run.scanned,
             failed_sources=run.failed_sources,
             note=run.note,
+            kind=run.kind,
+            trends=trends,
         )
         tag = f"run-{run.id}"
         platform = str(channel.platform)

@@ -20,6 +20,7 @@ from digest.models import (
     DigestItem,
     DigestRun,
     Interest,
+    Match,
     Paper,
     Platform,
     SourceHealth,
@@ -38,6 +39,7 @@ __all__ = [
     "FeedbackRepository",
     "FetchResult",
     "InterestRepository",
+    "MatchRepository",
     "MessagePapers",
     "PaperRepository",
     "PaperSource",
@@ -319,6 +321,26 @@ class DeliveryRepository(Protocol):
         ...
 
 
+class MatchRepository(Protocol):
+    """What the trends picture and the instant alerts read and write."""
+
+    def record_matches(self, channel_id: int, matches: Sequence[Match]) -> int:
+        """Keeps the matches the channel does not have yet; returns how many were new."""
+        ...
+
+    def list_matches(self, channel_id: int, *, since: date) -> list[Match]:
+        """The channel's matches of papers dated ``since`` or later."""
+        ...
+
+    def count_runs(self, channel_id: int, *, kind: str, since: datetime) -> int:
+        """How many runs of ``kind`` the channel has had since then (e.g. alerts today)."""
+        ...
+
+    def delivered_since(self, channel_ids: Sequence[int], since: datetime) -> set[str]:
+        """Papers delivered (sent or on their way) to any of the channels since then."""
+        ...
+
+
 class FeedbackRepository(Protocol):
     def record_feedback(self, feedback: Feedback) -> None:
         """One vote per (channel, paper, user); a new vote replaces the old one."""
@@ -377,6 +399,7 @@ class Repository(
     InterestRepository,
     DeliveryRepository,
     FeedbackRepository,
+    MatchRepository,
     SummaryCache,
     SourceStateRepository,
     ValidatorStore,

@@ -16,7 +16,15 @@ import numpy as np
 
 from digest.compose import Digest
 from digest.errors import SourceError, UsageError
-from digest.models import Channel, DigestItem, Interest, InterestKind, Paper, SourceHealth
+from digest.models import (
+    Channel,
+    DigestItem,
+    Interest,
+    InterestKind,
+    Match,
+    Paper,
+    SourceHealth,
+)
 from digest.ports import (
     Clock,
     EmbeddingStore,
@@ -38,6 +46,7 @@ from digest.ranking.ranker import (
     seed_ids,
 )
 from digest.ranking.selection import select
+from digest.trends import match_index
 
 __all__ = [
     "DigestService",
@@ -295,6 +304,32 @@ class DigestService:
         delivered = self._repository.delivered_keys(channel.id)
         return [p for p in self.recent(since) if p.key not in delivered]
 
+    def matches(self, channel: Channel, *, since: datetime | None = None) -> list[Match]:
+        """Which recent papers pass which of the channel's interests (its threshold), on the
+        day's shared index: what its trends picture counts."""
+        assert channel.id is not None
+        interests = self._repository.list_interests(channel.id)
+        recent = self.recent(since)
+        if not interests or not recent:
+            return []
+        return match_index(
+            self._ranker,
+            self._corpus(recent),
+            interests,
+            min_score=channel.min_score,
+            seeds=self._seeds(interests),
+        )
+
+    def _sent_to_channels_on(self, personal: Channel, day: date) -> set[str]:
+        """Papers the channels of a person's workspace were sent on ``day`` (their time)."""
+        others = [
+            c.id
+            for c in self._repository.list_channels(personal.platform)
+            if c.workspace_id == personal.workspace_id and not c.is_personal and c.id is not None
+        ]
+        midnight = datetime.combine(day, datetime.min.time(), ZoneInfo(personal.schedule.timezone))
+        return self._repository.delivered_since(others, midnight)
+
     def try_interest(self, channel: Channel, interest: Interest) -> InterestTrial:
         """``interest`` on its own (without the channel's votes) over the recent papers."""
         recent = self.recent()
@@ -328,8 +363,10 @@ class DigestService:
         assert channel.id is not None
         recent = self.recent(since)
         delivered = self._repository.delivered_keys(channel.id)
-        papers = [p for p in recent if p.key not in delivered]
         day = self.local_day(channel)
+        if channel.is_personal and channel.dedupe:
+            delivered |= self._sent_to_channels_on(channel, day)
+        papers = [p for p in recent if p.key not in delivered]
         # Only the best few need scoring in full (explanations): enough for the selection to
         # see four times the digest, after skipping papers the channel already had.
         limit = max(4 * channel.digest_size, 20) + 5 + (len(recent) - len(papers))

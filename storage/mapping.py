@@ -129,6 +129,8 @@ def channel_from_row(row: ChannelRow) -> Channel:
         boost_upvotes=row.boost_upvotes,
         boost_recency=row.boost_recency,
         boost_code=row.boost_code,
+        trends_schedule=row.trends_schedule,
+        dedupe=row.dedupe,
     )
 
 
@@ -147,6 +149,8 @@ def channel_to_row(channel: Channel, row: ChannelRow) -> ChannelRow:
     row.boost_upvotes = channel.boost_upvotes
     row.boost_recency = channel.boost_recency
     row.boost_code = channel.boost_code
+    row.trends_schedule = channel.trends_schedule
+    row.dedupe = channel.dedupe
     return row
 
 
@@ -158,4 +162,5 @@ def interest_from_row(row: InterestRow) -> Interest:
         weight=row.weight,
         added_by=row.added_by,
         added_at=as_utc(row.added_at),
+        instant=row.instant,
     )

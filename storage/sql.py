@@ -35,7 +35,7 @@ from storage.mapping import (
     paper_to_row,
     workspace_from_row,
 )
-from storage.sql_deliveries import SqlDeliveries
+from storage.sql_matches import SqlMatches
 from storage.tables import (
     ChannelRow,
     EmbeddingRow,
@@ -55,8 +55,9 @@ __all__ = ["SqlRepository"]
 CHANNELS_REVISION = "channels"  # its row is made by migration 0009
 
 
-class SqlRepository(SqlDeliveries):
-    """Every repository port on one engine; runs and deliveries are in ``sql_deliveries``."""
+class SqlRepository(SqlMatches):
+    """Every repository port on one engine; runs and deliveries are in ``sql_deliveries``,
+    interest matches in ``sql_matches``."""
 
     # papers -------------------------------------------------------------------------------
     @staticmethod
@@ -237,6 +238,7 @@ class SqlRepository(SqlDeliveries):
                 weight=interest.weight,
                 added_by=interest.added_by,
                 added_at=interest.added_at,
+                instant=interest.instant,
             )
             session.add(row)
             session.flush()

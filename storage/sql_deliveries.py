@@ -74,6 +74,7 @@ class SqlDeliveries:
             claimed_by=run.claimed_by,
             lease_until=run.lease_until,
             attempts=run.attempts,
+            kind=run.kind,
         )
         session.add(row)
         session.flush()
@@ -356,6 +357,7 @@ def _run(row: DigestRunRow) -> DigestRun:
         claimed_by=row.claimed_by,
         lease_until=as_utc(row.lease_until),
         attempts=row.attempts,
+        kind=row.kind,
     )
 
 

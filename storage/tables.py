@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy import true as sa_true
 from sqlmodel import Field, SQLModel
 
@@ -15,6 +16,7 @@ __all__ = [
     "EmbeddingRow",
     "FeedbackRow",
     "HttpValidatorRow",
+    "InterestMatchRow",
     "InterestRow",
     "PaperRow",
     "RevisionRow",
@@ -99,6 +101,8 @@ class ChannelRow(SQLModel, table=True):
     boost_upvotes: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
     boost_recency: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
     boost_code: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
+    trends_schedule: str | None = Field(default=None, max_length=16)
+    dedupe: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
 
 
 class RevisionRow(SQLModel, table=True):
@@ -120,6 +124,7 @@ class InterestRow(SQLModel, table=True):
     weight: float = 1.0
     added_by: str | None = Field(default=None, max_length=64)
     added_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    instant: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
 
 
 class DigestRunRow(SQLModel, table=True):
@@ -142,6 +147,9 @@ class DigestRunRow(SQLModel, table=True):
     claimed_by: str | None = Field(default=None, max_length=200)
     lease_until: datetime | None = Field(default=None, sa_column=_utc_column())
     attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    kind: str = Field(
+        default="digest", max_length=16, sa_column_kwargs={"server_default": "digest"}
+    )
 
 
 class DeliveryRow(SQLModel, table=True):
@@ -212,3 +220,20 @@ class HttpValidatorRow(SQLModel, table=True):
     url: str = Field(sa_column=Column(Text, primary_key=True))
     etag: str | None = Field(default=None, sa_column=Column(Text))
     last_modified: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class InterestMatchRow(SQLModel, table=True):
+    """A paper that passed one of a channel's interests (``digest.models.Match``): what the
+    channel's trends picture counts."""
+
+    __tablename__ = "interest_matches"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "interest", "paper_key"),
+        Index("ix_interest_matches_channel_day", "channel_id", "day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel_id: int = Field(foreign_key="channels.id", ondelete="CASCADE")
+    interest: str = Field(max_length=600)
+    paper_key: str = Field(max_length=300)
+    day: date

@@ -161,4 +161,36 @@ async def test_a_schedule_changed_anywhere_reaches_the_leader_at_its_next_tick(
         job = scheduler.next_digest_at(channel.id, clock.now())
         await scheduler.elect()
         assert scheduler.next_digest_at(channel.id, clock.now()) == job
+
+
+async def test_weekly_trends_job_queues_one_picture_a_week(tmp_path: Path) -> None:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 't.db'}", sources=[], embedder="none", _env_file=None
+    )
+    clock = FixedClock(datetime(2026, 6, 15, 9, 0, tzinfo=UTC))  # Monday 09:00 UTC
+    publisher = Publisher()
+    async with build_app(settings, clock=clock) as app:
+        repo = app.repository
+        channel = repo.save_channel(
+            dataclasses.replace(
+                repo.ensure_channel(Platform.CONSOLE, "w", "c"), trends_schedule="mon 09:00"
+            )
+        )
+        assert channel.id is not None
+        repo.add_interest(channel.id, Interest(kind=InterestKind.QUERY, text="world model"))
+        scheduler = DigestScheduler(app, {Platform.CONSOLE: publisher})
+        assert not await scheduler.trends_for(channel.id)  # not the leader: nothing
+        await scheduler.elect()
+        await scheduler.settle()
+        scheduler.sync_channels()
+        assert scheduler._scheduler.get_job(f"trends-{channel.id}") is not None
+        assert await scheduler.trends_for(channel.id)
+        assert not await scheduler.trends_for(channel.id)  # the week's picture is queued
+        trends = [d for d in publisher.sent if d.kind == "trends"]
+        assert len(trends) == 1 and trends[0].trends is not None
+        clock.advance(timedelta(days=7))
+        assert await scheduler.trends_for(channel.id)
+        clock.advance(timedelta(days=7))
+        repo.save_channel(dataclasses.replace(channel, trends_schedule=None))
+        assert not await scheduler.trends_for(channel.id)  # `trends off`: no more pictures
         scheduler.shutdown()

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from rich.console import Console
 
-from bot.console_app.publisher import ConsolePublisher
+from bot.console_app.publisher import ConsolePublisher, default_charts_dir, save_trends
 from bot.console_app.render import render_reply
 from bot.handlers import CommandContext, Handlers
 from digest.models import Platform
@@ -37,9 +38,14 @@ def console_context(publisher: ConsolePublisher, channel: str = "console") -> Co
 
 
 async def run_repl(
-    handlers: Handlers, console: Console, *, read_line: ReadLine = _stdin_line
+    handlers: Handlers,
+    console: Console,
+    *,
+    read_line: ReadLine = _stdin_line,
+    charts_dir: Path | None = None,
 ) -> None:
-    publisher = ConsolePublisher(console)
+    charts_dir = charts_dir or default_charts_dir()
+    publisher = ConsolePublisher(console, charts_dir=charts_dir)
     ctx = console_context(publisher)
     console.print("paperboy console — type /papers help, or quit to leave.", style="bold")
     while True:
@@ -50,3 +56,6 @@ async def run_repl(
             continue
         reply = await handlers.handle(line, ctx)
         console.print(render_reply(reply))
+        if reply.trends is not None:
+            path = await save_trends(reply.trends, charts_dir, f"trends-{ctx.channel_id}")
+            console.print(f"Trends picture: {path}", markup=False, highlight=False)

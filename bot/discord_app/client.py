@@ -3,8 +3,10 @@ persistent buttons, and a publisher."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
+import io
 import logging
 import re
 from collections import OrderedDict
@@ -17,13 +19,14 @@ from discord.utils import MISSING
 
 from bot.app import App
 from bot.discord_app.commands import build_papers_group
-from bot.discord_app.render import DiscordMessage, render_reply
+from bot.discord_app.render import DiscordMessage, escape, render_reply
 from bot.handlers import CommandContext
 from bot.settings import Settings
 from digest.compose import Digest
 from digest.errors import DeliveryRefused
 from digest.models import Channel, Platform
 from digest.ports import QUIET_DIGEST_ARRIVED, Feedback, SentMessage
+from digest.trends import Trends
 
 __all__ = ["DiscordPublisher", "PaperboyDiscord", "build_discord_client", "to_view"]
 
@@ -266,8 +269,24 @@ class DiscordPublisher:
         self._threads: Recent[str, Any] = Recent(self.THREADS_KEPT)
 
     async def _channel(self, digest: Digest) -> Any:
+        user = digest.channel.personal_user
+        if user is not None:  # a personal digest: the DM channel with its person
+            return await self._client.create_dm(discord.Object(id=int(user)))
         channel_id = int(digest.channel.channel_id)
         return self._client.get_channel(channel_id) or await self._client.fetch_channel(channel_id)
+
+    async def post_trends(self, place: Any, trends: Trends, delivery_tag: str) -> str:
+        """Sends the trends picture as an attachment; returns the message id."""
+        from bot.charts import draw_trends
+
+        content = await asyncio.to_thread(draw_trends, trends)  # CPU work, off the loop
+        sent = await place.send(
+            f"**{escape(trends.title)}** ({trends.period})",
+            file=discord.File(io.BytesIO(content), filename=trends_filename(delivery_tag)),
+            allowed_mentions=NONE,
+            nonce=_nonce(delivery_tag, 0, ()),
+        )
+        return str(sent.id)
 
     async def find_sent(self, digest: Digest, delivery_tag: str) -> dict[str, str]:
         from bot.discord_app.render import render_digest, short_key
@@ -306,6 +325,11 @@ class DiscordPublisher:
                             found[wanted[short]] = str(message.id)
                     if quiet is not None and message.content == quiet:
                         found[QUIET_DIGEST_ARRIVED] = str(message.id)
+                    picture = trends_filename(delivery_tag)
+                    if digest.kind == "trends" and any(
+                        a.filename == picture for a in message.attachments
+                    ):
+                        found[QUIET_DIGEST_ARRIVED] = str(message.id)
                 if in_thread and (found or count == 0):
                     self._threads[delivery_tag] = place  # continue in it, not in a new one
                     return found
@@ -323,12 +347,14 @@ class DiscordPublisher:
         return {}
 
     async def publish(self, digest: Digest, delivery_tag: str) -> list[SentMessage]:
-        from bot.discord_app.render import render_digest
+        from bot.discord_app.render import render_alert, render_digest
 
         ids: list[SentMessage] = []
         try:
             channel = await self._channel(digest)
-            messages = render_digest(digest)
+            if digest.kind == "trends" and digest.trends is not None:
+                return [SentMessage(await self.post_trends(channel, digest.trends, delivery_tag))]
+            messages = [render_alert(digest)] if digest.kind == "alert" else render_digest(digest)
             title = f"{digest.title} ({len(digest.items)} papers)"[:100]
             reused = self._threads.pop(delivery_tag, None)
             if reused is not None:
@@ -345,8 +371,10 @@ class DiscordPublisher:
                 )
                 channel = created.thread
                 ids.append(SentMessage(str(created.message.id), first.papers))
-            elif digest.channel.delivery_mode == "thread" and isinstance(
-                channel, discord.TextChannel
+            elif (
+                digest.kind == "digest"
+                and digest.channel.delivery_mode == "thread"
+                and isinstance(channel, discord.TextChannel)
             ):
                 channel = await channel.create_thread(
                     name=title, type=discord.ChannelType.public_thread, auto_archive_duration=1440
@@ -404,3 +432,8 @@ def build_discord_client(settings: Settings, paperboy: App) -> PaperboyDiscord:
 
         client.http.get_bot_gateway = configured_gateway  # type: ignore[method-assign]
     return client
+
+
+def trends_filename(delivery_tag: str) -> str:
+    """A trends picture's attachment name carries its tag: how a restart finds it arrived."""
+    return f"paperboy-trends-{delivery_tag}.png"

@@ -6,6 +6,8 @@ handlers; changing settings needs Manage Server or Manage Channels, checked here
 
 from __future__ import annotations
 
+import asyncio
+import io
 import logging
 from typing import TYPE_CHECKING
 from zoneinfo import available_timezones
@@ -48,6 +50,8 @@ COMMAND_PATHS = (
     "search",
     "summary",
     "status",
+    "trends",
+    "me",
 )
 _TIMEZONES = sorted(available_timezones())
 _PUBLIC = {
@@ -66,6 +70,7 @@ _PUBLIC = {
     "pause",
     "resume",
     "digest now",
+    "trends",
 }
 
 
@@ -96,6 +101,12 @@ async def _run(client: PaperboyDiscord, interaction: discord.Interaction, text: 
         reply = Reply(text="Sorry, that failed unexpectedly; it has been logged.", error=True)
     message = render_reply(reply)
     view = to_view(message)
+    files: list[discord.File] = []
+    if reply.trends is not None:  # the picture itself, as an attachment
+        from bot.charts import draw_trends
+
+        png = await asyncio.to_thread(draw_trends, reply.trends)
+        files.append(discord.File(io.BytesIO(png), filename="paperboy-trends.png"))
     if reply.error or reply.ephemeral or command.name not in _PUBLIC:
         await interaction.followup.send(
             message.content,
@@ -103,12 +114,13 @@ async def _run(client: PaperboyDiscord, interaction: discord.Interaction, text: 
             ephemeral=True,
             allowed_mentions=NONE,
             view=view,
+            files=files,
         )
         return
     # A change everyone should see: confirmed privately, announced in the channel.
     await interaction.followup.send("✓ Done.", ephemeral=True, allowed_mentions=NONE)
     await interaction.followup.send(
-        message.content, embeds=embeds_of(message), allowed_mentions=NONE, view=view
+        message.content, embeds=embeds_of(message), allowed_mentions=NONE, view=view, files=files
     )
 
 
@@ -175,9 +187,48 @@ def build_papers_group(client: PaperboyDiscord) -> app_commands.Group:
     async def interests_clear(interaction: discord.Interaction) -> None:
         await _run(client, interaction, "interests clear")
 
-    @papers.command(name="follow", description="Follow an author")
-    async def follow(interaction: discord.Interaction, author: str) -> None:
-        await _run(client, interaction, f'follow author:"{author.replace(chr(34), "")}"')
+    @papers.command(name="follow", description="Follow an author, a category or a phrase")
+    @app_commands.describe(
+        author="An author's name",
+        category="An arXiv category, e.g. cs.RO",
+        phrase="An exact phrase",
+        instant="Post each new match at once instead of in the digest",
+    )
+    async def follow(
+        interaction: discord.Interaction,
+        author: str | None = None,
+        category: str | None = None,
+        phrase: str | None = None,
+        instant: bool = False,
+    ) -> None:
+        forms = ((author, 'author:"{}"'), (category, "cat:{}"), (phrase, '"{}"'))
+        chosen = [(value, form) for value, form in forms if value]
+        # One of the three, or the grammar's own error naming what to give.
+        text = "follow " + (
+            chosen[0][1].format(chosen[0][0].replace('"', "")) if len(chosen) == 1 else ""
+        )
+        await _run(client, interaction, text + (" --instant" if instant else ""))
+
+    @papers.command(name="trends", description="A picture of the last weeks' papers")
+    @app_commands.describe(
+        weeks="How many weeks (default 8)",
+        weekly='Post it weekly, e.g. "mon 09:00", or "off"',
+    )
+    async def trends(
+        interaction: discord.Interaction,
+        weeks: app_commands.Range[int, 1, 52] | None = None,
+        weekly: str | None = None,
+    ) -> None:
+        if weekly:
+            text = "trends off" if weekly.strip().lower() == "off" else f"trends weekly {weekly}"
+        else:
+            text = f"trends {weeks}" if weeks else "trends"
+        await _run(client, interaction, text)
+
+    @papers.command(name="me", description="Your own digest, by direct message")
+    @app_commands.describe(command='A command for your digest, e.g. "interests add robots"')
+    async def me(interaction: discord.Interaction, command: str) -> None:
+        await _run(client, interaction, f"me {command}")
 
     @papers.command(name="category", description="Follow an arXiv category, e.g. cs.LG")
     async def category(interaction: discord.Interaction, category: str) -> None:

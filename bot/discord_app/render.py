@@ -14,7 +14,15 @@ from typing import Any
 from digest.compose import Digest, Reply, quiet_day_text, short_tldr, shorten_authors, truncate
 from digest.models import DigestItem, Paper
 
-__all__ = ["LIMITS", "DiscordMessage", "escape", "render_digest", "render_reply", "short_key"]
+__all__ = [
+    "LIMITS",
+    "DiscordMessage",
+    "escape",
+    "render_alert",
+    "render_digest",
+    "render_reply",
+    "short_key",
+]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -176,6 +184,18 @@ def render_digest(digest: Digest) -> list[DiscordMessage]:
             )
         )
     return messages
+
+
+def render_alert(digest: Digest) -> DiscordMessage:
+    """An instant alert: one paper, why it came at once, its vote buttons; mentions nobody
+    (every message is sent with mentions disabled, and the text is escaped)."""
+    item = digest.items[0]
+    return DiscordMessage(
+        content=truncate(f"🔔 **New paper** {escape(item.why)}", LIMITS.content),
+        embeds=_fit([_embed(1, item.paper, tldr=short_tldr(item.paper, 600), why=None)]),
+        rows=[_buttons(1, item.paper)],
+        papers=(item.paper.key,),
+    )
 
 
 def render_reply(reply: Reply) -> DiscordMessage:

@@ -27,7 +27,8 @@ from bot.slack_app.render import (
     vote_line,
 )
 from digest.compose import Reply
-from digest.models import Platform
+from digest.errors import DeliveryRefused
+from digest.models import PERSONAL_PREFIX, Platform
 from digest.ports import Feedback
 from digest.reactions import ReactionOutcome
 
@@ -104,6 +105,19 @@ def register_listeners(app: AsyncApp, paperboy: App, publisher: SlackPublisher) 
             log.exception("command crashed", extra={"channel": channel_id, "team": team})
             reply = Reply(text="Sorry, that failed unexpectedly; it has been logged.", error=True)
         await respond(**render_reply(reply))
+        if reply.trends is not None:  # the picture itself, as a file in the channel
+            channel = repository.ensure_channel(Platform.SLACK, team, channel_id)
+            tag = f"request-{command.get('trigger_id') or paperboy.clock.now().timestamp()}"
+            try:
+                await publisher.post_trends(channel, reply.trends, tag[:80])
+            except (DeliveryRefused, SlackApiError) as exc:
+                log.warning("could not post a trends picture", extra={"error": str(exc)})
+                await respond(
+                    text=f"The picture could not be posted here ({exc}). Invite paperboy "
+                    "to the channel first.",
+                    response_type="ephemeral",
+                    replace_original=False,
+                )
 
     @app.action(re.compile(f"^({ACTION_MORE}|{ACTION_LESS})$"))
     async def vote(
@@ -113,6 +127,8 @@ def register_listeners(app: AsyncApp, paperboy: App, publisher: SlackPublisher) 
         team = body["team"]["id"]
         channel_id = body["channel"]["id"]
         key = action["value"]
+        if channel_id.startswith("D"):  # a direct message: the person's own digest learns
+            channel_id = PERSONAL_PREFIX + body["user"]["id"]
         channel = repository.ensure_channel(Platform.SLACK, team, channel_id)
         assert channel.id is not None
         value = 1 if action["action_id"] == ACTION_MORE else -1
@@ -132,7 +148,10 @@ def register_listeners(app: AsyncApp, paperboy: App, publisher: SlackPublisher) 
         )
         try:
             await client.chat_update(
-                channel=channel_id, ts=message["ts"], blocks=blocks, text=message.get("text", "")
+                channel=body["channel"]["id"],
+                ts=message["ts"],
+                blocks=blocks,
+                text=message.get("text", ""),
             )
         except (SlackApiError, KeyError) as exc:
             log.warning("could not update the digest after a vote", extra={"error": str(exc)})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -14,13 +15,22 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.charts import draw_trends
 from bot.pacing import ChannelPacer
-from bot.slack_app.render import SlackMessage, render_digest
-from digest.compose import Digest
+from bot.slack_app.render import SlackMessage, escape, plain, render_alert, render_digest
+from digest.compose import Digest, truncate
 from digest.errors import DeliveryRefused
+from digest.models import Channel
 from digest.ports import QUIET_DIGEST_ARRIVED, SentMessage
+from digest.trends import Trends
 
-__all__ = ["PERMANENT_ERRORS", "SLACK_MESSAGE_INTERVAL", "SlackPublisher", "make_client"]
+__all__ = [
+    "PERMANENT_ERRORS",
+    "SLACK_MESSAGE_INTERVAL",
+    "SlackPublisher",
+    "make_client",
+    "trends_filename",
+]
 
 log = logging.getLogger(__name__)
 # Errors that no retry can fix: the channel pauses with the reason until someone resumes it.
@@ -68,15 +78,66 @@ class SlackPublisher:
     def __init__(self, client_for: ClientFor, pacer: ChannelPacer | None = None) -> None:
         self._client_for = client_for
         self._pacer = pacer or ChannelPacer(SLACK_MESSAGE_INTERVAL)
+        self._dms: dict[tuple[str, str], str] = {}  # (workspace, user) -> DM channel
+
+    async def _target(self, client: AsyncWebClient, channel: Channel) -> str:
+        """Where the channel's messages go: the channel, or for a personal digest the direct
+        message with its person (conversations.open; Slack gives the same DM each time)."""
+        user = channel.personal_user
+        if user is None:
+            return channel.channel_id
+        key = (channel.workspace_id, user)
+        if key not in self._dms:
+            try:
+                response = await client.conversations_open(users=user)
+            except SlackApiError as exc:
+                error = str(exc.response.get("error", "unknown_error"))
+                if error in PERMANENT_ERRORS or error in ("user_not_found", "users_not_found"):
+                    raise DeliveryRefused(f"Slack: {error}") from None
+                raise
+            self._dms[key] = str((response.get("channel") or {})["id"])
+        return self._dms[key]
+
+    async def post_trends(
+        self, channel: Channel, trends: Trends, delivery_tag: str, *, comment: str | None = None
+    ) -> str:
+        """Uploads the trends picture into the channel (files upload v2: an upload URL, the
+        bytes, then completeUploadExternal shares it); returns the file id."""
+        client = await self._client_for(channel.workspace_id)
+        target = await self._target(client, channel)
+        content = await asyncio.to_thread(draw_trends, trends)  # CPU work, off the loop
+        title = f"{trends.title} ({trends.period})"
+        try:
+            async with self._pacer.turn(f"{channel.workspace_id}/{target}"):
+                response = await client.files_upload_v2(
+                    channel=target,
+                    content=content,
+                    filename=trends_filename(delivery_tag),
+                    title=plain(title),
+                    alt_txt=plain(truncate(_alt_text(trends), 1000)),
+                    initial_comment=escape(comment or title),
+                )
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", "unknown_error"))
+            if error in PERMANENT_ERRORS:
+                raise DeliveryRefused(f"Slack: {error}") from None
+            raise
+        files = response.get("files") or [response.get("file") or {}]
+        return str(files[0].get("id") or "")
 
     async def publish(self, digest: Digest, delivery_tag: str) -> list[SentMessage]:
         channel = digest.channel
+        if digest.kind == "trends" and digest.trends is not None:
+            file_id = await self.post_trends(channel, digest.trends, delivery_tag)
+            return [SentMessage(file_id)]
         client = await self._client_for(channel.workspace_id)
+        target = await self._target(client, channel)
         sent: list[SentMessage] = []
         thread_ts: str | None = None
-        messages = render_digest(digest)
+        messages = [render_alert(digest)] if digest.kind == "alert" else render_digest(digest)
         # (The single layout's first message already is a one-line header.)
-        if channel.delivery_mode == "thread" and not digest.is_empty and channel.layout != "single":
+        threaded = digest.kind == "digest" and channel.delivery_mode == "thread"
+        if threaded and not digest.is_empty and channel.layout != "single":
             # A one-line message in the channel; the digest itself in its thread.
             count = len(digest.items)
             messages.insert(
@@ -84,9 +145,9 @@ class SlackPublisher:
             )
         for part, message in enumerate(messages):
             try:
-                async with self._pacer.turn(f"{channel.workspace_id}/{channel.channel_id}"):
+                async with self._pacer.turn(f"{channel.workspace_id}/{target}"):
                     response = await client.chat_postMessage(
-                        channel=channel.channel_id,
+                        channel=target,
                         text=message.text,
                         blocks=message.blocks or None,
                         thread_ts=thread_ts,
@@ -127,14 +188,15 @@ class SlackPublisher:
         client = await self._client_for(channel.workspace_id)
         found: dict[str, str] = {}
         try:
+            target = await self._target(client, channel)
             history = await client.conversations_history(
-                channel=channel.channel_id, limit=100, include_all_metadata=True
+                channel=target, limit=100, include_all_metadata=True
             )
             messages = list(history.get("messages") or [])
             for message in list(messages):
                 if _tag(message) == delivery_tag and message.get("ts"):
                     replies = await client.conversations_replies(
-                        channel=channel.channel_id, ts=message["ts"], include_all_metadata=True
+                        channel=target, ts=message["ts"], include_all_metadata=True
                     )
                     messages.extend(replies.get("messages") or [])
         except SlackApiError as exc:
@@ -142,7 +204,11 @@ class SlackPublisher:
             if error in PERMANENT_ERRORS:
                 raise DeliveryRefused(f"Slack: {error}") from None
             raise
+        picture = trends_filename(delivery_tag)
         for message in messages:
+            files = message.get("files") or []
+            if digest.kind == "trends" and any(f.get("name") == picture for f in files):
+                found[QUIET_DIGEST_ARRIVED] = str(files[0].get("id") or message.get("ts"))
             if _tag(message) == delivery_tag:
                 payload = (message.get("metadata") or {}).get("event_payload") or {}
                 ts = str(message.get("ts") or "")
@@ -150,6 +216,16 @@ class SlackPublisher:
                 if digest.is_empty:
                     found[QUIET_DIGEST_ARRIVED] = ts
         return found
+
+
+def trends_filename(delivery_tag: str) -> str:
+    """A trends picture's file name carries its tag: how a restart finds it arrived."""
+    return f"paperboy-trends-{delivery_tag}.png"
+
+
+def _alt_text(trends: Trends) -> str:
+    counts = "; ".join(f"{s.label}: {', '.join(map(str, s.counts))}" for s in trends.series)
+    return f"Papers matched per week ({trends.period}). {counts}"
 
 
 def _tag(message: dict[str, object]) -> str | None:

@@ -20,6 +20,8 @@ __all__ = [
     "LIMITS",
     "SlackMessage",
     "escape",
+    "plain",
+    "render_alert",
     "render_digest",
     "render_reply",
     "vote_line",
@@ -237,6 +239,18 @@ def _message(blocks: list[Block], items: list[DigestItem], digest: Digest) -> Sl
         text=escape(truncate(text, LIMITS.fallback_text)),
         blocks=blocks,
         papers=tuple(i.paper.key for i in items),
+    )
+
+
+def render_alert(digest: Digest) -> SlackMessage:
+    """An instant alert: one paper, why it came at once, and its vote buttons. No mention
+    of anyone: paper text is escaped like a digest's."""
+    item = digest.items[0]
+    why = {"type": "mrkdwn", "text": f":bell: New paper {escape(truncate(item.why, 300))}"}
+    return SlackMessage(
+        text=escape(truncate(f"New paper: {item.paper.title}", LIMITS.fallback_text)),
+        blocks=[{"type": "context", "elements": [why]}, *_paper_blocks(1, item, buttons=True)],
+        papers=(item.paper.key,),
     )
 
 

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
-from digest.identifiers import normalise_title
+from digest.authors import any_author_matches
 from digest.models import Paper
 from digest.ranking.acronyms import BASE_ACRONYMS, acronym_spellings, mine_acronyms
 from digest.ranking.embedding import Embedder, Matrix, paper_text
@@ -37,19 +37,9 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
 
 
 def author_match(paper: Paper, name: str) -> bool:
-    """ "LeCun", "Yann LeCun" and "Y. LeCun" all match Yann LeCun."""
-    wanted = normalise_title(name).split()
-    if not wanted:
-        return False
-    for author in paper.authors:
-        have = normalise_title(author).split()
-        if not have:
-            continue
-        if have == wanted or (len(wanted) == 1 and have[-1] == wanted[0]):
-            return True
-        if len(wanted) > 1 and have[-1] == wanted[-1] and have[0][:1] == wanted[0][:1]:
-            return True
-    return False
+    """ "LeCun", "Yann LeCun", "Y. LeCun" and "LeCun, Yann" all match Yann LeCun; accents
+    and initials are forgiven (``digest.authors``)."""
+    return any_author_matches(paper.authors, name)
 
 
 def split_sentences(paper: Paper) -> list[str]:

@@ -323,6 +323,18 @@ class HybridRanker:
 
         return total, relevance, best
 
+    def relevance(
+        self, index: CorpusIndex, interest: Interest, profile: ChannelProfile | None = None
+    ) -> Scores:
+        """One interest's absolute relevance in [0, 1] for every paper of ``index`` (0 where
+        its filters or exclusions drop a paper): what "the paper matches it" is judged by."""
+        profile = profile or ChannelProfile(interests=(interest,))
+        scores = self._cached_interest_scores(index, interest, profile)
+        if scores is None:
+            return np.zeros(len(index))
+        excluded = self._excluded(index, ChannelProfile(interests=(interest,)))
+        return np.where(excluded, 0.0, scores.relevance)
+
     def _excluded(self, index: CorpusIndex, profile: ChannelProfile) -> npt.NDArray[np.bool_]:
         terms = [i.text.lower() for i in profile.interests if i.kind == InterestKind.EXCLUSION]
         for interest in profile.interests:

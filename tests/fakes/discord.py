@@ -77,6 +77,10 @@ class FakeDiscord:
     fail_post_number: int | None = None
     unreadable_channels: set[str] = field(default_factory=set)  # no Read Message History
     _posts: int = 0
+    # Files sent as multipart attachments: (channel id or "followups", filename, bytes).
+    files: list[tuple[str, str, bytes]] = field(default_factory=list)
+    # DM channels the bot opened (POST /users/@me/channels): user id -> channel id.
+    dms: dict[str, str] = field(default_factory=dict)
     _created: dict[str, float] = field(default_factory=dict)  # message id -> monotonic time
 
     @property
@@ -134,7 +138,17 @@ class FakeDiscord:
             "mention_everyone": False,
             "mentions": [],
             "mention_roles": [],
-            "attachments": [],
+            "attachments": [
+                {
+                    "id": snowflake(),
+                    "filename": name,
+                    "size": len(content),
+                    "url": f"{self.base_url}/attachments/{channel_id}/{name}",
+                    "proxy_url": f"{self.base_url}/attachments/{channel_id}/{name}",
+                    "content_type": "image/png" if name.endswith(".png") else None,
+                }
+                for name, content in body.get("_files", [])
+            ],
             "embeds": body.get("embeds") or [],
             "pinned": False,
             "flags": flags | int(body.get("flags") or 0),
@@ -145,7 +159,18 @@ class FakeDiscord:
     async def _rest(self, request: web.Request) -> web.Response:
         path = request.match_info["path"]
         body: dict[str, Any] = {}
-        if request.can_read_body:
+        if request.can_read_body and request.content_type == "multipart/form-data":
+            # Messages with attachments: the JSON as payload_json, each file as files[n].
+            files: list[tuple[str, bytes]] = []
+            reader = await request.multipart()
+            while (part := await reader.next()) is not None:
+                assert not isinstance(part, type(reader))  # no nested multipart
+                if part.name == "payload_json":
+                    body = json.loads(await part.read())
+                elif part.name and part.name.startswith("files["):
+                    files.append((part.filename or "file", bytes(await part.read())))
+            body["_files"] = files
+        elif request.can_read_body:
             raw = await request.read()
             if raw:
                 body = json.loads(raw)
@@ -154,6 +179,20 @@ class FakeDiscord:
         parts = path.split("/")
         if path == "users/@me":
             return self._json(_user(BOT_ID, "paperboy", bot=True))
+        if path == "users/@me/channels" and request.method == "POST":  # open a DM
+            recipient = str(body.get("recipient_id") or "")
+            if not recipient.isdigit():
+                return self._json({"message": "Invalid Form Body", "code": 50035}, 400)
+            channel_id = self.dms.setdefault(recipient, snowflake())
+            return self._json(
+                {
+                    "id": channel_id,
+                    "type": 1,
+                    "last_message_id": None,
+                    "flags": 0,
+                    "recipients": [_user(recipient, f"user{recipient[-4:]}")],
+                }
+            )
         if path == "oauth2/applications/@me":
             return self._json(
                 {
@@ -213,6 +252,7 @@ class FakeDiscord:
             if request.method == "POST":
                 message = self._message("700000000000000001", body)
                 self.messages.setdefault("followups", []).append(message)
+                self.files.extend(("followups", n, c) for n, c in body.get("_files", []))
                 return self._json(message)
             return self._json(self._message("700000000000000001", body))
         if parts[0] == "channels" and len(parts) == 3 and parts[2] == "threads":
@@ -246,7 +286,8 @@ class FakeDiscord:
             channel_id = parts[1]
             if channel_id in self.forbidden_channels:
                 return self._json({"message": "Missing Access", "code": 50001}, 403)
-            if channel_id not in CHANNELS and channel_id not in self.threads:
+            known = CHANNELS.keys() | self.threads.keys() | set(self.dms.values())
+            if channel_id not in known:
                 return self._json({"message": "Unknown Channel", "code": 10003}, 404)
             scripted = self._scripted("messages")
             if scripted:
@@ -274,6 +315,7 @@ class FakeDiscord:
             if request.method == "POST":
                 self.messages.setdefault(channel_id, []).append(message)
                 self._created[message["id"]] = now
+                self.files.extend((channel_id, n, c) for n, c in body.get("_files", []))
             return self._json(message)
         if parts[0] == "guilds" and parts[-2:] == ["threads", "active"]:
             return self._json({"threads": list(self.threads.values()), "members": []})

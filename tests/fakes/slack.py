@@ -52,6 +52,11 @@ class FakeSlack:
     _last_post: dict[str, float] = field(default_factory=dict)
     _received: dict[str, list[float]] = field(default_factory=dict)  # post times per channel
     _ts: Any = field(default_factory=lambda: itertools.count(1))
+    # files upload v2: file id -> {"filename", "length", "title", "content" (bytes, once the
+    # upload URL received them), "channel" (once completed)}
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # conversations.open: user id -> the DM channel id Slack gives the bot with that user
+    dms: dict[str, str] = field(default_factory=dict)
 
     def fail(
         self,
@@ -99,6 +104,51 @@ class FakeSlack:
             self.history.setdefault(str(params.get("channel")), []).append(message)
             self._received.setdefault(str(params.get("channel")), []).append(time.monotonic())
             return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": message}
+        if method == "files.getUploadURLExternal":
+            if not params.get("filename") or not str(params.get("length", "")).isdigit():
+                return {"ok": False, "error": "invalid_arguments"}
+            file_id = f"F{next(self._ts):06d}"
+            self.files[file_id] = {
+                "filename": params["filename"],
+                "length": int(params["length"]),
+                "alt_txt": params.get("alt_txt"),
+            }
+            return {
+                "ok": True,
+                "upload_url": f"{self.base_url}/upload/v1/{file_id}",
+                "file_id": file_id,
+            }
+        if method == "files.completeUploadExternal":
+            listed = params.get("files")
+            listed = json.loads(listed) if isinstance(listed, str) else listed or []
+            shared: list[dict[str, Any]] = []
+            for entry in listed:
+                stored = self.files.get(str(entry.get("id")))
+                if stored is None or "content" not in stored:
+                    return {"ok": False, "error": "file_not_found"}
+                stored["title"] = entry.get("title")
+                stored["channel"] = params.get("channel_id")
+                shared.append(
+                    {"id": entry["id"], "name": stored["filename"], "title": entry.get("title")}
+                )
+            channel = params.get("channel_id")
+            if channel:  # shared: the file shows in the channel as a message
+                ts = f"{1700000000 + next(self._ts)}.000100"
+                message = {
+                    "ts": ts,
+                    "text": params.get("initial_comment") or "",
+                    "files": shared,
+                    "upload": True,
+                    "thread_ts": params.get("thread_ts"),
+                }
+                self.history.setdefault(str(channel), []).append(message)
+            return {"ok": True, "files": shared}
+        if method == "conversations.open":
+            users = str(params.get("users") or "")
+            if not users or "," in users:
+                return {"ok": False, "error": "users_not_found"}
+            channel_id = self.dms.setdefault(users, f"D{len(self.dms) + 1:04d}{users}")
+            return {"ok": True, "channel": {"id": channel_id, "is_im": True, "user": users}}
         if method == "conversations.history":  # top-level messages, newest first
             messages = [
                 m
@@ -236,6 +286,15 @@ class FakeSlack:
     async def _stats(self, request: web.Request) -> web.Response:
         return web.json_response(self.stats())
 
+    async def _upload(self, request: web.Request) -> web.Response:
+        """An upload URL of files.getUploadURLExternal: the file's bytes as the body."""
+        stored = self.files.get(request.match_info["file_id"])
+        if stored is None:
+            return web.Response(status=404, text="unknown upload")
+        content = await request.read()
+        stored["content"] = content
+        return web.Response(text=f"OK - {len(content)}")
+
     async def _respond(self, request: web.Request) -> web.Response:
         self.responses.append(await request.json())
         return web.Response(text="ok")
@@ -247,6 +306,7 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
     app = web.Application()
     app.router.add_route("*", "/api/{method}", fake._api)
     app.router.add_post("/response/{name}", fake._respond)
+    app.router.add_post("/upload/v1/{file_id}", fake._upload)
     app.router.add_get("/socket", fake._socket)
     app.router.add_get("/stats", fake._stats)
     runner, base_url = await serve(app)
