@@ -28,15 +28,17 @@ from digest.ports import (
     UpsertCounts,
 )
 
+from storage.memory_events import MemoryEvents
 from storage.upsert import plan_upsert
 
 __all__ = ["MemoryRepository"]
 
 
-class MemoryRepository:
+class MemoryRepository(MemoryEvents):
     """Keeps everything in dicts. Not shared between processes; lost on exit."""
 
     def __init__(self) -> None:
+        super().__init__()
         self._papers: dict[str, Paper] = {}
         self._workspaces: dict[tuple[str, str], Workspace] = {}
         self._channels: dict[int, Channel] = {}

@@ -35,7 +35,7 @@ from storage.mapping import (
     paper_to_row,
     workspace_from_row,
 )
-from storage.sql_deliveries import SqlDeliveries
+from storage.sql_events import SqlEvents
 from storage.tables import (
     ChannelRow,
     EmbeddingRow,
@@ -52,7 +52,7 @@ from storage.upsert import plan_upsert
 __all__ = ["SqlRepository"]
 
 
-class SqlRepository(SqlDeliveries):
+class SqlRepository(SqlEvents):
     """Every repository port on one engine; runs and deliveries are in ``sql_deliveries``."""
 
     # papers -------------------------------------------------------------------------------

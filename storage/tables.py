@@ -17,6 +17,8 @@ __all__ = [
     "HttpValidatorRow",
     "InterestRow",
     "PaperRow",
+    "RunEventRow",
+    "SecretRow",
     "SourceStateRow",
     "SummaryRow",
     "WorkspaceRow",
@@ -202,3 +204,25 @@ class HttpValidatorRow(SQLModel, table=True):
     url: str = Field(sa_column=Column(Text, primary_key=True))
     etag: str | None = Field(default=None, sa_column=Column(Text))
     last_modified: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class RunEventRow(SQLModel, table=True):
+    """What happened while delivering a run (sent, retried, refused, 429s waited)."""
+
+    __tablename__ = "run_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="digest_runs.id", index=True, ondelete="CASCADE")
+    at: datetime = Field(sa_column=_utc_column(nullable=False))
+    kind: str = Field(max_length=16)
+    detail: str | None = Field(default=None, sa_column=Column(Text))
+    waited: float = 0.0
+
+
+class SecretRow(SQLModel, table=True):
+    """Secrets generated on first start (the control panel's signing key)."""
+
+    __tablename__ = "secrets"
+
+    name: str = Field(primary_key=True, max_length=64)
+    value: str = Field(sa_column=Column(Text, nullable=False))
