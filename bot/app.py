@@ -6,6 +6,7 @@ Nothing else in the code base builds clients, engines or settings; everything re
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from bot.embedding_worker import WorkerEmbedder
 from bot.handlers import Handlers
 from bot.metrics import Metrics
 from bot.settings import Settings
+from bot.web_app.auth import PanelKeys
 from digest.clock import SystemClock
 from digest.outbox import Outbox
 from digest.ports import Clock, PaperSource
@@ -64,6 +66,7 @@ class App:
     arxiv_api: ArxivApi
     summaries: SummaryService
     reactions: ReactionVotes
+    panel: PanelKeys
 
     def sources(self, names: Sequence[str] | None = None) -> list[PaperSource]:
         """The configured sources (or the named ones), ready to fetch."""
@@ -106,6 +109,7 @@ async def build_app(
     engine = create_db_engine(settings.database_url)
     upgrade_schema(engine)
     repository = SqlRepository(engine)
+    panel = PanelKeys(panel_secret(settings, repository), settings.panel_url)
     timeout = httpx.Timeout(settings.http_timeout, connect=min(10.0, settings.http_timeout))
     configured = [
         settings.hf_base_url,
@@ -187,17 +191,26 @@ async def build_app(
                 remote_search=hf_search.search,
                 summaries=summaries,
                 observe=metrics.observe_command if metrics else None,
+                panel=panel,
             ),
             hf_search=hf_search,
             arxiv_api=arxiv_api,
             summaries=summaries,
             reactions=ReactionVotes(repository, clock),
+            panel=panel,
         )
     finally:
         for close in closing:
             close()
         await client.aclose()
         engine.dispose()
+
+
+def panel_secret(settings: Settings, repository: SqlRepository) -> str:
+    """PAPERBOY_PANEL_SECRET, or the one generated and stored on the first start."""
+    if settings.panel_secret is not None:
+        return settings.panel_secret.get_secret_value()
+    return repository.ensure_secret("panel", secrets.token_urlsafe(32))
 
 
 def make_embedder(settings: Settings) -> Embedder | None:

@@ -134,6 +134,16 @@ COMMANDS: tuple[CommandSpec, ...] = (
         summary="Summarise a paper",
     ),
     CommandSpec(name="status", usage="status", summary="Sources' health, last and next digest"),
+    CommandSpec(
+        name="why",
+        usage="why <arXiv id | link | title words>",
+        summary="Why a paper was (not) posted here: fetched?, scores, threshold, filters, rank",
+    ),
+    CommandSpec(
+        name="panel",
+        usage="panel",
+        summary="A private link to the web control panel of this workspace (15 minutes)",
+    ),
 )
 _BY_NAME = {spec.name: spec for spec in COMMANDS}
 _DAY_NAMES = {d: d for d in WEEKDAYS} | {
@@ -363,4 +373,5 @@ _PARSERS = {
     "boost": _boost,
     "search": _needs_text,
     "summary": _needs_text,
+    "why": _needs_text,
 }

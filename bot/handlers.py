@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import time
@@ -9,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.commands import BOOSTS, COMMANDS, Command, parse_command
+from bot.web_app.auth import LINK_TTL, Grant, PanelKeys
 from digest.compose import Reply
 from digest.errors import PaperboyError, SourceError, UsageError
 from digest.models import Channel, Interest, InterestKind, Paper, Platform, Schedule
@@ -50,6 +52,7 @@ class Handlers:
         remote_search: RemoteSearch | None = None,
         summaries: SummaryService | None = None,
         observe: Callable[[str, str, float], None] | None = None,
+        panel: PanelKeys | None = None,
     ) -> None:
         self._repository = repository
         self._digests = digests
@@ -58,6 +61,7 @@ class Handlers:
         self._remote_search = remote_search
         self._summaries = summaries or SummaryService(repository, clock)
         self._observe = observe  # (platform, command, seconds), for the latency metric
+        self._panel_keys = panel
 
     async def handle(self, text: str, ctx: CommandContext) -> Reply:
         """Run a command. Errors become an ephemeral reply with the usage; nothing is stored."""
@@ -85,6 +89,14 @@ class Handlers:
         except PaperboyError as exc:
             log.warning("command failed", extra={"channel": ctx.channel_id, "error": str(exc)})
             return Reply(text=f"Sorry, that did not work: {exc}", error=True)
+
+    def may_change(self, ctx: CommandContext) -> bool:
+        """Whether ``ctx``'s person may change settings (the rule every front end follows)."""
+        try:
+            self._check_may_change(ctx)
+        except UsageError:
+            return False
+        return True
 
     def _check_may_change(self, ctx: CommandContext) -> None:
         workspace = self._repository.ensure_workspace(ctx.platform, ctx.workspace_id)
@@ -384,6 +396,31 @@ class Handlers:
             f"interests: {len(self._repository.list_interests(channel.id))}"
         )
         return Reply(text="paperboy status", lines=tuple(lines))
+
+    async def _why(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
+        # Ranking is CPU work: off the event loop, so other commands are answered meanwhile.
+        report = await asyncio.to_thread(self._digests.why, channel, command.argument)
+        return Reply(
+            text=report.verdict,
+            lines=report.lines(),
+            papers=(report.paper,) if report.paper else (),
+        )
+
+    async def _panel(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
+        if self._panel_keys is None:
+            return Reply(text="The web control panel is not set up here.", error=True)
+        grant = Grant(
+            platform=ctx.platform,
+            workspace_id=ctx.workspace_id,
+            user_id=ctx.user_id,
+            manager=ctx.is_manager,
+        )
+        link = self._panel_keys.link(grant, self._clock.now())
+        minutes = int(LINK_TTL.total_seconds() // 60)
+        return Reply(
+            text=f"Your control panel for this workspace: {link} "
+            f"(only for you; it works for {minutes} minutes — ask again for a new one)"
+        )
 
 
 def summary_reply(summary: Summary, paper: Paper, *, ephemeral: bool = True) -> Reply:

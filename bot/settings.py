@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     # auto: JSON lines when stderr is not a terminal, readable text when it is.
     log_format: str = Field(default="auto", pattern="^(auto|json|text)$")
     http_port: int = 8080
+    # The control panel (/panel/ on http_port): the address people reach it at, used in the
+    # links `/papers panel` gives (https makes its cookies Secure), and the key that signs
+    # them (generated and stored in the database on first start when unset).
+    public_url: str | None = None
+    panel_secret: SecretStr | None = Field(default=None, min_length=16)
 
     # Sources: which to fetch, and for arXiv which categories.
     sources: Annotated[list[str], NoDecode] = ["hf-daily", "arxiv-rss"]
@@ -117,6 +122,10 @@ class Settings(BaseSettings):
         if unknown:
             raise ValueError(f"unknown sources {unknown}; choose from {sorted(_SOURCES)}")
         return value
+
+    @property
+    def panel_url(self) -> str:
+        return (self.public_url or f"http://localhost:{self.http_port}").rstrip("/")
 
     @property
     def slack_enabled(self) -> bool:

@@ -24,9 +24,7 @@ class SqlEvents(SqlDeliveries):
             return
         with self._session() as session:
             session.add_all(
-                RunEventRow(
-                    run_id=e.run_id, at=e.at, kind=e.kind, detail=e.detail, waited=e.waited
-                )
+                RunEventRow(run_id=e.run_id, at=e.at, kind=e.kind, detail=e.detail, waited=e.waited)
                 for e in events
             )
 
@@ -75,5 +73,3 @@ class SqlEvents(SqlDeliveries):
             stored = session.get(SecretRow, name)
             assert stored is not None
             return stored.value
-
-

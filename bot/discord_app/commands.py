@@ -48,6 +48,8 @@ COMMAND_PATHS = (
     "search",
     "summary",
     "status",
+    "why",
+    "panel",
 )
 _TIMEZONES = sorted(available_timezones())
 _PUBLIC = {
@@ -278,5 +280,14 @@ def build_papers_group(client: PaperboyDiscord) -> app_commands.Group:
     @papers.command(name="status", description="Sources' health, last and next digest")
     async def status(interaction: discord.Interaction) -> None:
         await _run(client, interaction, "status")
+
+    @papers.command(name="why", description="Why a paper was (not) posted here")
+    @app_commands.describe(paper="arXiv id, link or title words")
+    async def why(interaction: discord.Interaction, paper: str) -> None:
+        await _run(client, interaction, f"why {paper}")
+
+    @papers.command(name="panel", description="A private link to the web control panel")
+    async def panel(interaction: discord.Interaction) -> None:
+        await _run(client, interaction, "panel")
 
     return papers

@@ -337,6 +337,7 @@ def test_every_command_parses_its_own_example() -> None:
         "layout": "layout single",
         "search": "search rl",
         "summary": "summary 2401.00001",
+        "why": "why 2401.00001",
     }
     for spec in COMMANDS:
         command = parse_command("/papers " + examples.get(spec.name, spec.name))
