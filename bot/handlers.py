@@ -187,6 +187,27 @@ class Handlers:
         self._repository.remove_interest(channel.id, target.id)
         return Reply(text=f"Removed {target.kind.value} interest “{target.text}”.", ephemeral=False)
 
+    async def _interests_weight(
+        self, command: Command, channel: Channel, ctx: CommandContext
+    ) -> Reply:
+        assert channel.id is not None and command.number is not None and command.weight
+        interests = self._repository.list_interests(channel.id)
+        if not 1 <= command.number <= len(interests):
+            raise UsageError(
+                f"there is no interest number {command.number}; see /papers interests list"
+            )
+        old = interests[command.number - 1]
+        assert old.id is not None
+        self._repository.remove_interest(channel.id, old.id)
+        self._repository.add_interest(
+            channel.id, dataclasses.replace(old, id=None, weight=command.weight)
+        )
+        return Reply(
+            text=f"The {old.kind.value} interest “{old.text}” now counts with weight "
+            f"{command.weight:g} (it was {old.weight:g}); it moves to the end of the list.",
+            ephemeral=False,
+        )
+
     async def _interests_list(
         self, command: Command, channel: Channel, ctx: CommandContext
     ) -> Reply:

@@ -29,6 +29,7 @@ COMMAND_PATHS = (
     "help",
     "interests add",
     "interests remove",
+    "interests weight",
     "interests list",
     "interests clear",
     "follow",
@@ -55,6 +56,7 @@ _TIMEZONES = sorted(available_timezones())
 _PUBLIC = {
     "interests add",
     "interests remove",
+    "interests weight",
     "interests clear",
     "follow",
     "category",
@@ -168,6 +170,15 @@ def build_papers_group(client: PaperboyDiscord) -> app_commands.Group:
     @app_commands.autocomplete(interest=interest_choices)
     async def interests_remove(interaction: discord.Interaction, interest: str) -> None:
         await _run(client, interaction, f"interests remove {interest}")
+
+    @interests.command(name="weight", description="Change how much an interest counts")
+    @app_commands.autocomplete(interest=interest_choices)
+    async def interests_weight(
+        interaction: discord.Interaction,
+        interest: str,
+        weight: app_commands.Range[float, 0.1, 10.0],
+    ) -> None:
+        await _run(client, interaction, f"interests weight {interest} {weight:g}")
 
     @interests.command(name="list", description="Show this channel's interests")
     async def interests_list(interaction: discord.Interaction) -> None:
