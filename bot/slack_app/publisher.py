@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -19,6 +21,7 @@ from bot.slack_app.render import SlackMessage, render_digest
 from digest.compose import Digest
 from digest.errors import DeliveryRefused
 from digest.ports import QUIET_DIGEST_ARRIVED, SentMessage
+from digest.ratelimits import note_rate_limited
 
 __all__ = ["PERMANENT_ERRORS", "SLACK_MESSAGE_INTERVAL", "SlackPublisher", "make_client"]
 
@@ -42,6 +45,19 @@ ClientFor = Callable[[str], Awaitable[AsyncWebClient]]
 SLACK_MESSAGE_INTERVAL = 1.0
 
 
+class _LoggedRateLimitRetry(AsyncRateLimitErrorRetryHandler):
+    """slack_sdk's 429 retry (it waits Retry-After), telling the delivery log how long."""
+
+    async def prepare_for_next_attempt_async(self, **kwargs: Any) -> None:
+        started = time.monotonic()
+        try:
+            await super().prepare_for_next_attempt_async(**kwargs)
+        finally:
+            request = kwargs.get("request")
+            method = str(getattr(request, "url", "")).rsplit("/", 1)[-1] or "Slack"
+            note_rate_limited(time.monotonic() - started, f"Slack 429 on {method}")
+
+
 def make_client(
     token: str | None, base_url: str, session: aiohttp.ClientSession | None = None
 ) -> AsyncWebClient:
@@ -55,7 +71,7 @@ def make_client(
     client = AsyncWebClient(token=token, base_url=base_url, session=session, logger=sdk_log)
     client.retry_handlers = [
         AsyncConnectionErrorRetryHandler(max_retry_count=2),
-        AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+        _LoggedRateLimitRetry(max_retry_count=3),
         AsyncServerErrorRetryHandler(max_retry_count=2),
     ]
     return client
