@@ -439,8 +439,9 @@ class Handlers:
         link = self._panel_keys.link(grant, self._clock.now())
         minutes = int(LINK_TTL.total_seconds() // 60)
         return Reply(
-            text=f"Your control panel for this workspace: {link} "
-            f"(only for you; it works for {minutes} minutes — ask again for a new one)"
+            text="Your control panel for this workspace (only for you; the link works for "
+            f"{minutes} minutes, then ask again):",
+            lines=(link,),
         )
 
 
