@@ -441,7 +441,7 @@ class Handlers:
         return Reply(
             text="Your control panel for this workspace (only for you; the link works for "
             f"{minutes} minutes, then ask again):",
-            lines=(link,),
+            link=link,
         )
 
 

@@ -55,6 +55,9 @@ class Reply:
     choices: bool = False
     # A summary the asker may share with the channel: the paper's key.
     share_key: str | None = None
+    # A link paperboy made for the asker (the control panel's): rendered as a link, never
+    # escaped as text would be (so it must never hold untrusted text).
+    link: str | None = None
 
 
 def truncate(text: str, limit: int) -> str:

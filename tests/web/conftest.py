@@ -76,7 +76,7 @@ class Panel:
 
     async def command(self, text: str, **ctx: object) -> str:
         reply = await self.paperboy.handlers.handle(text, self.ctx(**ctx))  # type: ignore[arg-type]
-        return "\n".join((reply.text, *reply.lines))
+        return "\n".join((reply.text, *reply.lines, reply.link or ""))
 
     async def link(self, **ctx: object) -> str:
         """The link a `/papers panel` reply gives."""
