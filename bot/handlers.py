@@ -430,6 +430,10 @@ class Handlers:
     async def _panel(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
         if self._panel_keys is None:
             return Reply(text="The web control panel is not set up here.", error=True)
+        if ctx.platform == Platform.DISCORD and ctx.workspace_id == "dm":
+            # Every direct message shares the workspace "dm": a panel there would show
+            # other people's conversations.
+            raise UsageError("the control panel is for servers; in a direct message, use /papers")
         grant = Grant(
             platform=ctx.platform,
             workspace_id=ctx.workspace_id,

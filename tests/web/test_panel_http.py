@@ -204,3 +204,13 @@ async def test_why_log_votes_and_read_only_commands(panel: Panel) -> None:
         unknown = await http.get(f"{base}ask", params={"command": "pause"})
         assert unknown.status_code == 400
     assert urlsplit(home).path == "/panel/console/T1/"
+
+
+async def test_no_panel_for_discord_direct_messages(panel: Panel) -> None:
+    from bot.handlers import CommandContext
+
+    ctx = CommandContext(
+        platform=Platform.DISCORD, workspace_id="dm", channel_id="D1", user_id="U1"
+    )
+    reply = await panel.paperboy.handlers.handle("panel", ctx)
+    assert reply.error and reply.link is None and "for servers" in reply.text
