@@ -294,7 +294,16 @@ def run(
     from bot.runner import run_forever
 
     settings = _settings(http_port=port)
-    configure_logging(settings.log_level, settings.log_format)
+    console_only = not (slack_http or settings.slack_enabled or settings.discord_enabled)
+    if console_only:
+        # Log lines between the prompt and the replies would make both unreadable: the
+        # console REPL logs to a file (and to the terminal too only with --verbose).
+        log_file = settings.log_file or Path("paperboy.log")
+        level = "DEBUG" if _state["verbose"] else settings.log_level
+        configure_logging(level, "text", file=log_file, to_stderr=_state["verbose"])
+        err.print(f"[dim]Logging to {log_file} (PAPERBOY_LOG_FILE; -v shows the log here).[/]")
+    else:
+        configure_logging(settings.log_level, settings.log_format, file=settings.log_file)
     _run(run_forever(settings, console, slack_http=slack_http))
 
 

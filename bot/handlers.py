@@ -114,9 +114,9 @@ class Handlers:
         self, command: Command, channel: Channel, ctx: CommandContext
     ) -> Reply:
         parse_query(command.argument)  # a bad query is refused before anything is stored
-        return self._add(channel, ctx, InterestKind.QUERY, command.argument, command.weight)
+        return await self._add(channel, ctx, InterestKind.QUERY, command.argument, command.weight)
 
-    def _add(
+    async def _add(
         self,
         channel: Channel,
         ctx: CommandContext,
@@ -140,7 +140,10 @@ class Handlers:
         stored = self._repository.add_interest(channel.id, interest)
         weight_note = f" (weight {weight:g})" if weight else ""
         added = f"Added {kind.value} interest “{text}”{weight_note}."
-        return Reply(text=added + self._trial(channel, stored), ephemeral=False)
+        # Ranking the recent papers may wait for the embedding model to start: off the event
+        # loop, so other commands are still acknowledged within the platforms' 3 seconds.
+        trial = await asyncio.to_thread(self._trial, channel, stored)
+        return Reply(text=added + trial, ephemeral=False)
 
     def _trial(self, channel: Channel, interest: Interest) -> str:
         """What the new interest would have picked lately, as a sentence (or nothing when
@@ -235,10 +238,10 @@ class Handlers:
         return Reply(text=f"Removed all {removed} interests.", ephemeral=False)
 
     async def _follow(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
-        return self._add(channel, ctx, InterestKind.AUTHOR, command.argument)
+        return await self._add(channel, ctx, InterestKind.AUTHOR, command.argument)
 
     async def _category(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
-        return self._add(channel, ctx, InterestKind.CATEGORY, command.argument)
+        return await self._add(channel, ctx, InterestKind.CATEGORY, command.argument)
 
     async def _schedule(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
         assert command.schedule is not None
@@ -335,9 +338,9 @@ class Handlers:
         return Reply(text="Settings of this channel", lines=lines)
 
     async def _digest_now(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
-        digest = self._digests.compose(channel)
         if ctx.publisher is None:
             return Reply(text="This platform cannot post digests.", error=True)
+        digest = await asyncio.to_thread(self._digests.compose, channel)
         if digest.is_empty:
             return Reply(text=_quiet(digest.scanned, channel), ephemeral=False, digest=digest)
         result = await self._outbox.deliver(digest, ctx.publisher)
@@ -354,18 +357,13 @@ class Handlers:
         )
 
     async def _preview(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
-        digest = self._digests.compose(channel, preview=True)
+        digest = await asyncio.to_thread(self._digests.compose, channel, preview=True)
         text = _quiet(digest.scanned, channel) if digest.is_empty else "Preview (only you see this)"
         return Reply(text=text, digest=digest)
 
     async def _search(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
         query = parse_query(command.argument)
-        stored = self._repository.list_papers(limit=5000)
-        profile = ChannelProfile(
-            interests=(Interest(kind=InterestKind.QUERY, text=command.argument),)
-        )
-        scored = [i for i in LexicalRanker().score(stored, profile) if i.score > 0.2][:5]
-        papers = [i.paper for i in scored]
+        papers = await asyncio.to_thread(self._search_stored, command.argument)
         note = ""
         if self._remote_search is not None:
             try:
@@ -378,6 +376,11 @@ class Handlers:
         if not papers:
             return Reply(text=f"Nothing found for “{command.argument}”{note}.")
         return Reply(text=f"Best matches for “{command.argument}”{note}", papers=tuple(papers))
+
+    def _search_stored(self, text: str) -> list[Paper]:
+        stored = self._repository.list_papers(limit=5000)
+        profile = ChannelProfile(interests=(Interest(kind=InterestKind.QUERY, text=text),))
+        return [i.paper for i in LexicalRanker().score(stored, profile) if i.score > 0.2][:5]
 
     async def _summary(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
         resolution = await self._summaries.resolve(command.argument)

@@ -7,6 +7,7 @@ import logging
 import re
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 __all__ = ["configure_logging", "redact"]
 
@@ -50,12 +51,48 @@ class TextFormatter(logging.Formatter):
         return redact(line)
 
 
-def configure_logging(level: str = "INFO", fmt: str = "auto") -> None:
-    use_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if use_json else TextFormatter())
+class _RoutineAsDebug(logging.Filter):
+    """APScheduler reports every job run at info: every 2 s here, 80% of a day's log. Those
+    are routine ticks, so they are shown as debug (and only when debug is asked for)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("apscheduler") and record.levelno == logging.INFO:
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return logging.getLogger().isEnabledFor(logging.DEBUG)
+        return True
+
+
+def configure_logging(
+    level: str = "INFO",
+    fmt: str = "auto",
+    *,
+    file: Path | None = None,
+    to_stderr: bool = True,
+) -> None:
+    """Log at ``level`` to stderr (unless ``to_stderr`` is false) and to ``file`` if given.
+
+    The console REPL logs only to a file: log lines printed between its prompt and its
+    replies would make both unreadable."""
+    handlers: list[logging.Handler] = []
+    if to_stderr:
+        stream = logging.StreamHandler(sys.stderr)
+        use_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
+        stream.setFormatter(JsonFormatter() if use_json else TextFormatter())
+        handlers.append(stream)
+    if file is not None:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        on_disk = logging.FileHandler(file, encoding="utf-8")
+        on_disk.setFormatter(TextFormatter() if fmt == "text" else JsonFormatter())
+        handlers.append(on_disk)
+    if not handlers:
+        handlers.append(logging.NullHandler())
+    for handler in handlers:
+        handler.addFilter(_RoutineAsDebug())
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    for old in root.handlers:
+        if old not in handlers:
+            old.close()
+    root.handlers[:] = handlers
     root.setLevel(level.upper())
     for noisy in ("httpx", "httpcore", "alembic.runtime.migration"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

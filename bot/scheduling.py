@@ -60,6 +60,10 @@ class DigestScheduler:
         self._send_lock = asyncio.Lock()
         self._catch_up_lock = asyncio.Lock()
         self._catching_up: asyncio.Task[None] | None = None
+        # What the channels' cron jobs were last built from: the channels' revision, and
+        # each channel's (time, days, time zone), so only changed schedules are replaced.
+        self._synced_revision: int | None = None
+        self._synced: dict[int, tuple[str, tuple[str, ...], str]] = {}
 
     def start(self) -> None:
         now = self._app.clock.now()
@@ -105,6 +109,15 @@ class DigestScheduler:
         if became_leader:
             self._catching_up = asyncio.create_task(self.catch_up(), name="catch-up")
             self._catching_up.add_done_callback(_log_failure)
+        elif leading:
+            await self.follow_schedules()
+
+    async def follow_schedules(self) -> None:
+        """A schedule changed on any replica is this leader's within one election tick: a
+        person who sets 09:00 at 08:58 gets the digest at 09:00, not at the next catch-up."""
+        revision = await asyncio.to_thread(self._app.repository.channels_revision)
+        if revision != self._synced_revision:
+            self.sync_channels(revision)
 
     async def settle(self) -> None:
         """Waits for the catch-up an election started, if any (it re-raises its error)."""
@@ -119,12 +132,18 @@ class DigestScheduler:
     def running(self) -> bool:
         return bool(self._scheduler.running)
 
-    def sync_channels(self) -> None:
-        """One cron job per channel, replaced when its schedule changes."""
+    def sync_channels(self, revision: int | None = None) -> None:
+        """One cron job per channel, replaced only when its schedule changed."""
+        if revision is None:
+            revision = self._app.repository.channels_revision()
+        changed = 0
         for channel in self._app.repository.list_channels():
             if channel.platform not in self._publishers or channel.id is None:
                 continue
             schedule = channel.schedule
+            wanted = (schedule.time, tuple(schedule.days), schedule.timezone)
+            if self._synced.get(channel.id) == wanted:
+                continue  # replacing an unchanged job could drop a firing due this instant
             hour, minute = schedule.time.split(":")
             trigger = CronTrigger(
                 day_of_week=",".join(schedule.days),
@@ -142,6 +161,23 @@ class DigestScheduler:
                 coalesce=True,
                 max_instances=1,
             )
+            if channel.id in self._synced:
+                log.info(
+                    "schedule changed",
+                    extra={"channel": channel.address, "schedule": schedule.describe()},
+                )
+            self._synced[channel.id] = wanted
+            changed += 1
+        self._synced_revision = revision
+        log.debug("channel schedules synced", extra={"changed": changed, "revision": revision})
+
+    def next_digest_at(self, channel_id: int, after: datetime) -> datetime | None:
+        """When the channel's cron job fires next after ``after`` (None: it has no job)."""
+        job = self._scheduler.get_job(f"digest-{channel_id}")
+        if job is None:
+            return None
+        fire: datetime | None = job.trigger.get_next_fire_time(None, after)
+        return fire
 
     async def ingest(self) -> None:
         if not self._leading:
@@ -182,8 +218,18 @@ class DigestScheduler:
         digest = await asyncio.to_thread(
             self._app.digests.compose, channel, failed_sources=self._failed_sources
         )
+        seconds = time.perf_counter() - started
         if self._metrics:
-            self._metrics.ranking.observe(time.perf_counter() - started)
+            self._metrics.ranking.observe(seconds)
+        log.info(
+            "digest composed",
+            extra={
+                "channel": channel.address,
+                "papers": len(digest.items),
+                "scanned": digest.scanned,
+                "seconds": round(seconds, 3),
+            },
+        )
         if digest.is_empty and not channel.quiet_day_message:
             return
         self._app.outbox.enqueue(digest)

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # auto: JSON lines when stderr is not a terminal, readable text when it is.
     log_format: str = Field(default="auto", pattern="^(auto|json|text)$")
+    # Also write the log to this file. The console REPL (`paperboy run` with no platform)
+    # logs only to a file, this one or ./paperboy.log, so its prompt and replies stay clean.
+    log_file: Path | None = None
     http_port: int = 8080
     # The control panel (/panel/ on http_port): the address people reach it at, used in the
     # links `/papers panel` gives (https makes its cookies Secure), and the key that signs

@@ -25,6 +25,7 @@ import contextlib
 import dataclasses
 import logging
 import math
+import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -348,6 +349,7 @@ class Outbox:
                         )
                         return self._report(run, platform, Outcome.SENT)
                     digest = dataclasses.replace(digest, items=remaining)
+                started = time.perf_counter()
                 messages = await publisher.publish(digest, delivery_tag=tag)
         except DeliveryRefused as refused:
             log.warning(
@@ -400,6 +402,16 @@ class Outbox:
             settle_later(settlement)
         else:
             self._repository.settle_runs([settlement])
+        log.info(
+            "digest sent",
+            extra={
+                "channel": channel.address,
+                "run": run.id,
+                "papers": len(digest.items),
+                "messages": len(messages),
+                "seconds": round(time.perf_counter() - started, 3),
+            },
+        )
         return self._report(run, platform, Outcome.SENT, sent=len(digest.items))
 
     @staticmethod

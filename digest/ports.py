@@ -219,9 +219,16 @@ class ChannelRepository(Protocol):
         """The known channels among ``channel_ids``, by id."""
         ...
 
-    def save_channel(self, channel: Channel) -> Channel: ...
+    def save_channel(self, channel: Channel) -> Channel:
+        """Stores the channel's settings and moves ``channels_revision`` on."""
+        ...
 
     def list_channels(self, platform: Platform | None = None) -> list[Channel]: ...
+
+    def channels_revision(self) -> int:
+        """A number that changes whenever any channel's settings are saved, by any replica:
+        the scheduler's leader reads it every few seconds to pick new schedules up."""
+        ...
 
 
 class InterestRepository(Protocol):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -231,9 +232,16 @@ class DigestService(WhyQuery):
         self._window = window
         self._tldr_for = tldr_for
         self._index: tuple[tuple[str, ...], CorpusIndex] | None = None
+        # Digests, previews and interest trials compose in worker threads: one builds the
+        # day's index while the others wait for it, rather than each building its own.
+        self._index_lock = threading.Lock()
 
     def _corpus(self, papers: Sequence[Paper]) -> CorpusIndex:
         """The day's index, built once and shared by every channel until the papers change."""
+        with self._index_lock:
+            return self._corpus_locked(papers)
+
+    def _corpus_locked(self, papers: Sequence[Paper]) -> CorpusIndex:
         keys = tuple(p.key for p in papers)
         if self._index is not None and self._index[0] == keys:
             return self._index[1]

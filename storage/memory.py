@@ -52,6 +52,7 @@ class MemoryRepository(MemoryEvents):
         self._validators: dict[str, tuple[str | None, str | None]] = {}
         self._embeddings: dict[tuple[str, str], StoredEmbedding] = {}
         self._ids = itertools.count(1)
+        self._channels_revision = 0
 
     # papers -------------------------------------------------------------------------------
     def _find(self, paper: Paper) -> Paper | None:
@@ -139,6 +140,7 @@ class MemoryRepository(MemoryEvents):
             schedule=dataclasses.replace(channel.schedule, timezone=workspace.timezone),
         )
         self._channels[channel.id] = channel  # type: ignore[index]
+        self._channels_revision += 1
         return channel
 
     def get_channels(self, channel_ids: Sequence[int]) -> dict[int, Channel]:
@@ -151,7 +153,11 @@ class MemoryRepository(MemoryEvents):
         if channel.id not in self._channels:
             raise KeyError(f"unknown channel {channel.id}")
         self._channels[channel.id] = channel
+        self._channels_revision += 1
         return channel
+
+    def channels_revision(self) -> int:
+        return self._channels_revision
 
     def list_channels(self, platform: Platform | None = None) -> list[Channel]:
         return [c for c in self._channels.values() if platform is None or c.platform == platform]

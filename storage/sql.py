@@ -22,7 +22,7 @@ from digest.ports import (
     StoredEmbedding,
     UpsertCounts,
 )
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -43,6 +43,7 @@ from storage.tables import (
     HttpValidatorRow,
     InterestRow,
     PaperRow,
+    RevisionRow,
     SourceStateRow,
     SummaryRow,
     WorkspaceRow,
@@ -50,6 +51,8 @@ from storage.tables import (
 from storage.upsert import plan_upsert
 
 __all__ = ["SqlRepository"]
+
+CHANNELS_REVISION = "channels"  # its row is made by migration 0009
 
 
 class SqlRepository(SqlEvents):
@@ -176,6 +179,7 @@ class SqlRepository(SqlEvents):
                     )
                     session.add(row)
                     session.flush()
+                    self._bump_channels_revision(session)
                 return channel_from_row(row)
         except IntegrityError:  # created concurrently by another replica: read theirs
             with self._session() as session:
@@ -199,7 +203,22 @@ class SqlRepository(SqlEvents):
             if row is None:
                 raise KeyError(f"unknown channel {channel.id}")
             session.add(channel_to_row(channel, row))
+            self._bump_channels_revision(session)
         return channel
+
+    @staticmethod
+    def _bump_channels_revision(session: Session) -> None:
+        # In the channel's own transaction: a replica that sees the new revision sees it.
+        session.execute(
+            update(RevisionRow)
+            .where(col(RevisionRow.name) == CHANNELS_REVISION)
+            .values(value=RevisionRow.value + 1)
+        )
+
+    def channels_revision(self) -> int:
+        with self._session() as session:
+            row = session.get(RevisionRow, CHANNELS_REVISION)
+            return row.value if row else 0
 
     def list_channels(self, platform: Platform | None = None) -> list[Channel]:
         query = select(ChannelRow).order_by(col(ChannelRow.id))

@@ -17,6 +17,7 @@ __all__ = [
     "HttpValidatorRow",
     "InterestRow",
     "PaperRow",
+    "RevisionRow",
     "RunEventRow",
     "SecretRow",
     "SourceStateRow",
@@ -100,6 +101,15 @@ class ChannelRow(SQLModel, table=True):
     boost_upvotes: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
     boost_recency: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
     boost_code: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
+
+
+class RevisionRow(SQLModel, table=True):
+    """Counters that move when something the scheduler follows changes (``channels``)."""
+
+    __tablename__ = "revisions"
+
+    name: str = Field(primary_key=True, max_length=32)
+    value: int = 0
 
 
 class InterestRow(SQLModel, table=True):

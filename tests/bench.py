@@ -4,6 +4,7 @@
    ``encode`` of the same model on the same papers (target >= 100 papers/s and >= 3x).
 2. Ranking 20,000 papers for 1,000 channels from stored embeddings (target < 2 s), with the
    once-a-day index build reported apart, and peak memory.
+3. Slack acknowledgement time per command, button and modal, the model cold (< 0.5 s p99).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from digest.parsers import parse
 from digest.ranking.embedding import paper_text
 from digest.ranking.ranker import ChannelProfile, HybridRanker, interest_key
 from digest.ranking.selection import select
+from tests.bench_acks import bench_acks
 from tests.bench_fanout import bench_fanout
 from tests.bench_memory import bench_memory
 
@@ -228,6 +230,7 @@ def main() -> int:
     except ImportError as exc:
         print(f"embedding benchmark skipped: no model installed ({exc})")
     bench_summaries(real)
+    bench_acks()
     bench_fanout(real)
     bench_memory()
     bench_ranking(real)

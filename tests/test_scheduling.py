@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from bot.app import build_app
+from bot.handlers import CommandContext
 from bot.scheduling import DigestScheduler
 from bot.settings import Settings
 from digest.clock import FixedClock
@@ -121,3 +122,43 @@ async def test_a_failed_catch_up_after_an_election_is_logged(
                 await scheduler.settle()
         assert scheduler.leading  # the election itself went through
         assert "catching up after the election failed" in caplog.text
+
+
+async def test_a_schedule_changed_anywhere_reaches_the_leader_at_its_next_tick(
+    tmp_path: Path,
+) -> None:
+    """Not at the next five-minute catch-up: 09:00 set at 08:58 must fire at 09:00."""
+    database = f"sqlite:///{tmp_path / 's.db'}"
+    settings = Settings(database_url=database, embedder="none", sources=[], _env_file=None)
+    # A Friday well ahead of the real date: the started scheduler's own interval jobs are then
+    # not due during the test (a clock in the past would have it replay years of ticks).
+    clock = FixedClock(datetime(2036, 6, 13, 8, 58, 30, tzinfo=UTC))
+    async with (
+        build_app(settings, clock=clock) as leader_app,
+        build_app(settings, clock=clock) as other_app,
+    ):
+        channel = leader_app.repository.ensure_channel(Platform.CONSOLE, "w", "c")
+        assert channel.id is not None
+        scheduler = DigestScheduler(leader_app, {Platform.CONSOLE: Publisher()})
+        scheduler.start()  # the real APScheduler: jobs are replaced as in production
+        await scheduler.elect()
+        await scheduler.settle()
+        # The default schedule: 09:00 on weekdays.
+        assert scheduler.next_digest_at(channel.id, clock.now()) == datetime(
+            2036, 6, 13, 9, 0, tzinfo=UTC
+        )
+        # Another process (a replica, or the chat side of this one) changes the schedule.
+        context = CommandContext(
+            platform=Platform.CONSOLE, workspace_id="w", channel_id="c", user_id="u"
+        )
+        reply = await other_app.handlers.handle("schedule 08:59 UTC daily", context)
+        assert not reply.error, reply.text
+        await scheduler.elect()  # one election tick (5 s in production)
+        assert scheduler.next_digest_at(channel.id, clock.now()) == datetime(
+            2036, 6, 13, 8, 59, tzinfo=UTC
+        )
+        # Ticks without a change leave the job as it is (a firing due now is never dropped).
+        job = scheduler.next_digest_at(channel.id, clock.now())
+        await scheduler.elect()
+        assert scheduler.next_digest_at(channel.id, clock.now()) == job
+        scheduler.shutdown()

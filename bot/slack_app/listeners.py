@@ -98,7 +98,11 @@ def register_listeners(app: AsyncApp, paperboy: App, publisher: SlackPublisher) 
             except SlackApiError as exc:  # e.g. an expired trigger: fall back to text
                 log.warning("views.open failed", extra={"error": exc.response.get("error")})
         ctx = await context_for(client, team, channel_id, user, command.get("channel_name"))
-        reply = await paperboy.handlers.handle(text, ctx)
+        try:
+            reply = await paperboy.handlers.handle(text, ctx)
+        except Exception:  # acknowledged already: the person still gets an answer
+            log.exception("command crashed", extra={"channel": channel_id, "team": team})
+            reply = Reply(text="Sorry, that failed unexpectedly; it has been logged.", error=True)
         await respond(**render_reply(reply))
 
     @app.action(re.compile(f"^({ACTION_MORE}|{ACTION_LESS})$"))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from digest.errors import SourceError, UsageError
-from digest.models import Interest, InterestKind, Paper
+from digest.models import DigestItem, Interest, InterestKind, Paper
 from digest.ports import Clock, Repository
 from digest.ranking.ranker import ChannelProfile, LexicalRanker
 from digest.sources.arxiv import ArxivApi
@@ -79,14 +80,7 @@ class SummaryService:
         if reference.kind == "arxiv":
             return Resolution(paper=await self._by_arxiv_id(reference.value, local))
         if reference.kind == "doi":
-            found = next(
-                (
-                    p
-                    for p in [*local, *self._repository.list_papers(limit=50_000)]
-                    if p.doi == reference.value
-                ),
-                None,
-            )
+            found = await asyncio.to_thread(self._by_doi, reference.value, local)
             if found is None:
                 raise UsageError(
                     f"DOI {reference.value} is not among the stored papers "
@@ -111,15 +105,22 @@ class SummaryService:
         self._repository.upsert_papers(fetched[:1], self._clock.now())
         return self._repository.get_paper(arxiv_id) or fetched[0]
 
-    async def _by_title(self, words: str, local: Sequence[Paper]) -> Resolution:
+    def _by_doi(self, doi: str, local: Sequence[Paper]) -> Paper | None:
+        pool = [*local, *self._repository.list_papers(limit=50_000)]
+        return next((p for p in pool if p.doi == doi), None)
+
+    def _title_matches(self, words: str, local: Sequence[Paper]) -> list[DigestItem]:
         pool = [*local, *self._repository.list_papers(limit=20_000)]
         profile = ChannelProfile(interests=(Interest(kind=InterestKind.QUERY, text=words),))
         try:
-            scored = [i for i in LexicalRanker().score(pool, profile) if (i.relevance or 0) >= 0.3][
-                :3
-            ]
+            ranked = LexicalRanker().score(pool, profile)
         except UsageError:
-            scored = []
+            return []
+        return [i for i in ranked if (i.relevance or 0) >= 0.3][:3]
+
+    async def _by_title(self, words: str, local: Sequence[Paper]) -> Resolution:
+        # Reading and scoring thousands of stored papers: off the event loop (see resolve).
+        scored = await asyncio.to_thread(self._title_matches, words, local)
         if scored:
             top = scored[0]
             clear = len(scored) == 1 or (top.relevance or 0) - (scored[1].relevance or 0) >= 0.15
@@ -153,8 +154,11 @@ class SummaryService:
         sections: list[Section] = []
         if self._full_text is not None and paper.arxiv_id and summariser.name != "hf":
             sections = await self._full_text.sections(paper.arxiv_id)
-        result = summariser.summarise(paper, sections)
-        summary = await result if inspect.isawaitable(result) else result
+        if inspect.iscoroutinefunction(summariser.summarise):
+            summary = await summariser.summarise(paper, sections)
+        else:  # an offline summariser computes: off the event loop
+            result = await asyncio.to_thread(summariser.summarise, paper, sections)
+            summary = await result if inspect.isawaitable(result) else result
         if summary.summariser == summariser.name:  # fallbacks are not cached as the real thing
             self._repository.put_summary(
                 paper.key, summariser.name, summary.to_json(), self._clock.now()

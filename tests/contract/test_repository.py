@@ -137,9 +137,17 @@ def test_channels_are_created_once_and_saved(repository: Repository) -> None:
         boost_upvotes=False,
         boost_code=False,
     )
+    before = repository.channels_revision()
     repository.save_channel(changed)
     assert repository.get_channel(channel.id) == changed
+    # Every save moves the revision on (how a new schedule reaches the scheduler's leader).
+    assert repository.channels_revision() > before
+    moved = repository.channels_revision()
+    repository.save_channel(dataclasses.replace(changed, digest_size=4))
+    assert repository.channels_revision() > moved
+    saved = repository.channels_revision()
     other = repository.ensure_channel(Platform.DISCORD, "G1", "C1")
+    assert repository.channels_revision() > saved  # a new channel has a schedule too
     assert other.id != channel.id
     assert [c.id for c in repository.list_channels(Platform.DISCORD)] == [other.id]
     assert len(repository.list_channels()) == 2

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +18,6 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from aiohttp import web
 from pydantic import SecretStr
 
 from bot.app import App, build_app
@@ -123,19 +124,19 @@ class SlackHarness:
 HarnessFactory = Callable[..., Awaitable[SlackHarness]]
 
 
-@pytest.fixture
-async def slack(tmp_path: Path) -> AsyncIterator[HarnessFactory]:
-    """Call with ``oauth=True`` for the multi-workspace install flow."""
-    stack: list[Any] = []
+@asynccontextmanager
+async def open_harness(
+    tmp_path: Path, *, oauth: bool = False, embedder: str = "none"
+) -> AsyncIterator[SlackHarness]:
+    """The real Bolt app served over HTTP, the fake Slack behind it (for tests and benches).
 
-    async def make(*, oauth: bool = False) -> SlackHarness:
-        fake_cm = fake_slack()
-        fake = await fake_cm.__aenter__()
-        stack.append(fake_cm)
+    ``embedder="minilm"`` gives the shipped model in its worker process, cold: it starts on
+    the first command that ranks, as after a deploy."""
+    async with fake_slack() as fake:
         settings = Settings(
             _env_file=None,
             database_url=f"sqlite:///{tmp_path / 'slack.db'}",
-            embedder="none",
+            embedder=embedder,
             slack_signing_secret=SecretStr(SECRET),
             slack_api_url=fake.api_url,
             hf_base_url=fake.base_url,  # HF search lands on the fake (a 404): never the network
@@ -145,31 +146,28 @@ async def slack(tmp_path: Path) -> AsyncIterator[HarnessFactory]:
             slack_client_id="111.222" if oauth else None,
             slack_client_secret=SecretStr("client-secret") if oauth else None,
         )
-        app_cm = build_app(settings, clock=FixedClock(NOW))
-        paperboy = await app_cm.__aenter__()
-        stack.append(app_cm)
-        # Paced as in production, on a shorter interval to keep the tests quick.
-        side = build_slack_app(settings, paperboy, message_interval=PACE)
-        runner, url = await serve(side.app.web_app(path="/slack/events"))
-        http = httpx.AsyncClient(timeout=10)
-        stack.append(_Closer(runner, http, side.close))
-        return SlackHarness(fake=fake, paperboy=paperboy, side=side, url=url, http=http)
-
-    yield make
-    for cm in reversed(stack):
-        await cm.__aexit__(None, None, None)
+        async with build_app(settings, clock=FixedClock(NOW)) as paperboy:
+            # Paced as in production, on a shorter interval to keep the tests quick.
+            side = build_slack_app(settings, paperboy, message_interval=PACE)
+            runner, url = await serve(side.app.web_app(path="/slack/events"))
+            http = httpx.AsyncClient(timeout=10)
+            try:
+                yield SlackHarness(fake=fake, paperboy=paperboy, side=side, url=url, http=http)
+            finally:
+                await http.aclose()
+                await runner.cleanup()
+                await side.close()
 
 
-class _Closer:
-    def __init__(
-        self,
-        runner: web.AppRunner,
-        http: httpx.AsyncClient,
-        close_side: Callable[[], Awaitable[None]],
-    ) -> None:
-        self.runner, self.http, self.close_side = runner, http, close_side
+@pytest.fixture
+async def slack(tmp_path: Path) -> AsyncIterator[HarnessFactory]:
+    """Call with ``oauth=True`` for the multi-workspace install flow."""
+    stack = contextlib.AsyncExitStack()
 
-    async def __aexit__(self, *args: object) -> None:
-        await self.http.aclose()
-        await self.runner.cleanup()
-        await self.close_side()
+    async def make(*, oauth: bool = False, embedder: str = "none") -> SlackHarness:
+        return await stack.enter_async_context(
+            open_harness(tmp_path, oauth=oauth, embedder=embedder)
+        )
+
+    async with stack:
+        yield make
