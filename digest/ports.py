@@ -310,13 +310,14 @@ class DeliveryRepository(Protocol):
     def find_message(
         self,
         platform: Platform,
-        workspace_id: str,
+        workspace_id: str | None,
         message_id: str,
         *,
         channel_id: str | None = None,
     ) -> MessagePapers | None:
         """The channel and papers of a digest message we posted, by the platform's message id
-        (``channel_id`` narrows it where ids are only unique per channel, as Slack's are)."""
+        (``channel_id`` narrows it where ids are only unique per channel, as Slack's are).
+        ``workspace_id`` None: in any workspace (a direct message belongs to none)."""
         ...
 
     def list_deliveries(self, channel_id: int, *, run_id: int | None = None) -> list[Delivery]:

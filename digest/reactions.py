@@ -61,7 +61,7 @@ class ReactionVotes:
         self,
         *,
         platform: Platform,
-        workspace_id: str,
+        workspace_id: str | None,
         message_id: str,
         user_id: str,
         emoji: str,

@@ -337,13 +337,15 @@ class MemoryRepository(MemoryMatches, MemoryEvents):
     def find_message(
         self,
         platform: Platform,
-        workspace_id: str,
+        workspace_id: str | None,
         message_id: str,
         *,
         channel_id: str | None = None,
     ) -> MessagePapers | None:
         for channel in self._channels.values():
-            if channel.platform != platform or channel.workspace_id != workspace_id:
+            if channel.platform != platform:
+                continue
+            if workspace_id is not None and channel.workspace_id != workspace_id:
                 continue
             if channel_id is not None and channel.channel_id != channel_id:
                 continue

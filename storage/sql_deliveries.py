@@ -316,7 +316,7 @@ class SqlDeliveries:
     def find_message(
         self,
         platform: Platform,
-        workspace_id: str,
+        workspace_id: str | None,
         message_id: str,
         *,
         channel_id: str | None = None,
@@ -324,13 +324,11 @@ class SqlDeliveries:
         query = (
             select(ChannelRow, DeliveryRow.paper_key)
             .join(DeliveryRow, col(DeliveryRow.channel_id) == col(ChannelRow.id))
-            .where(
-                DeliveryRow.message_id == message_id,
-                ChannelRow.platform == str(platform),
-                ChannelRow.workspace_id == workspace_id,
-            )
+            .where(DeliveryRow.message_id == message_id, ChannelRow.platform == str(platform))
             .order_by(col(DeliveryRow.id))
         )
+        if workspace_id is not None:
+            query = query.where(ChannelRow.workspace_id == workspace_id)
         if channel_id is not None:
             query = query.where(ChannelRow.channel_id == channel_id)
         with self._session() as session:

@@ -24,7 +24,7 @@ from bot.handlers import CommandContext
 from bot.settings import Settings
 from digest.compose import Digest
 from digest.errors import DeliveryRefused
-from digest.models import Channel, Platform
+from digest.models import PERSONAL_PREFIX, Channel, Platform
 from digest.ports import QUIET_DIGEST_ARRIVED, Feedback, SentMessage
 from digest.trends import Trends
 
@@ -111,9 +111,11 @@ class PaperboyDiscord(discord.AutoShardedClient):
             return
         # Message ids are unique across Discord: no channel filter, so a vote in a digest's
         # thread counts for the channel the digest was for.
+        workspace, personal = _scope(payload.guild_id, str(payload.user_id))
         self.paperboy.reactions.react(
             platform=Platform.DISCORD,
-            workspace_id=str(payload.guild_id or "dm"),
+            workspace_id=workspace,
+            channel_id=personal,
             message_id=str(payload.message_id),
             user_id=str(payload.user_id),
             emoji=payload.emoji.name or "",
@@ -125,8 +127,9 @@ class PaperboyDiscord(discord.AutoShardedClient):
         digest's thread belongs to the channel the digest was for."""
         repository = self.paperboy.repository
         if interaction.message is not None:
+            workspace, personal = _scope(interaction.guild_id, ctx.user_id)
             found = repository.find_message(
-                Platform.DISCORD, ctx.workspace_id, str(interaction.message.id)
+                Platform.DISCORD, workspace, str(interaction.message.id), channel_id=personal
             )
             if found is not None:
                 return found.channel
@@ -212,6 +215,15 @@ class PaperButton(
             allowed_mentions=NONE,
             view=to_view(message),
         )
+
+
+def _scope(guild_id: int | None, user_id: str) -> tuple[str | None, str | None]:
+    """Where to look a digest message up: in its server, or, for a direct message (which
+    belongs to no server), among that person's own digests in any server (message ids are
+    unique across Discord)."""
+    if guild_id is not None:
+        return str(guild_id), None
+    return None, f"{PERSONAL_PREFIX}{user_id}"
 
 
 def _resolve_key(client: PaperboyDiscord, channel_id: int, key: str) -> str:

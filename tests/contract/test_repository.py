@@ -234,6 +234,9 @@ def test_each_paper_is_found_by_the_message_that_shows_it(repository: Repository
     assert theirs is not None and (theirs.channel.id, theirs.paper_keys) == (elsewhere.id, ("a",))
     assert repository.find_message(Platform.SLACK, "T1", "999.9", channel_id="C1") is None
     assert repository.find_message(Platform.SLACK, "T2", "100.1", channel_id="C1") is None
+    # No workspace (a direct message belongs to none): any workspace's, by channel.
+    anywhere = repository.find_message(Platform.SLACK, None, "100.2", channel_id="C2")
+    assert anywhere is not None and anywhere.channel.channel_id == "C2"
     assert repository.find_message(Platform.DISCORD, "T1", "100.1") is None
 
 

@@ -123,3 +123,19 @@ async def test_weekly_trends_and_personal_digests(bot: Bot) -> None:
     opened = bot.fake.routes("POST /users/@me/channels")[0].body
     assert str(opened["recipient_id"]) == USER
     assert len(await wait_until(lambda: bot.fake.messages.get(dm))) >= 1
+    # A 👍 pressed under a paper in the DM teaches the person's own profile.
+    message = next(m for m in bot.fake.messages[dm] if m.get("components"))
+    more = next(
+        c["custom_id"]
+        for row in message["components"]
+        for c in row["components"]
+        if c.get("custom_id", "").startswith("paperboy:more:")
+    )
+    token = await bot.fake.interact(
+        {"custom_id": more, "component_type": 2}, kind=3, channel=dm, message=message
+    )
+    await wait_until(lambda: bot.fake.for_token(token))
+    personal = bot.paperboy.repository.ensure_channel(Platform.DISCORD, GUILD_ID, f"user:{USER}")
+    assert personal.id is not None
+    votes = bot.paperboy.repository.list_feedback(personal.id)
+    assert [(v.user_id, v.value) for v in votes] == [(USER, 1)]

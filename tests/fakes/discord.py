@@ -452,7 +452,7 @@ class FakeDiscord:
             "version": 1,
             "guild_id": GUILD_ID,
             "channel_id": channel,
-            "channel": self._channel(channel),
+            "channel": {} if channel in self.dms.values() else self._channel(channel),
             "member": {
                 "user": _user(user, "ada"),
                 "roles": [],
@@ -473,6 +473,19 @@ class FakeDiscord:
             "context": 0,
             "attachment_size_limit": 10 * 1024 * 1024,
         }
+        if channel in self.dms.values():
+            # A direct message belongs to no server: the person is "user", not "member".
+            for key in ("guild_id", "member", "guild_locale"):
+                payload.pop(key)
+            payload["user"] = _user(user, "ada")
+            payload["channel"] = {
+                "id": channel,
+                "type": 1,
+                "flags": 0,
+                "last_message_id": None,
+                "recipients": [_user(user, "ada")],
+            }
+            payload["context"] = 1
         if kind == 3:
             # A component press carries the message it was on, the pressed button included.
             button = {"type": 2, "style": 1, "label": "button", "custom_id": data["custom_id"]}
