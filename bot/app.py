@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from bot.embedding_worker import WorkerEmbedder
 from bot.handlers import Handlers
 from bot.metrics import Metrics
 from bot.settings import Settings
+from bot.web_app.auth import PanelKeys
 from digest.alerts import AlertService
 from digest.clock import SystemClock
 from digest.outbox import Outbox
@@ -69,6 +71,7 @@ class App:
     reactions: ReactionVotes
     trends: TrendsService
     alerts: AlertService
+    panel: PanelKeys
 
     def sources(self, names: Sequence[str] | None = None) -> list[PaperSource]:
         """The configured sources (or the named ones), ready to fetch."""
@@ -119,6 +122,7 @@ async def build_app(
     engine = create_db_engine(settings.database_url)
     upgrade_schema(engine)
     repository = SqlRepository(engine)
+    panel = PanelKeys(panel_secret(settings, repository), settings.panel_url)
     timeout = httpx.Timeout(settings.http_timeout, connect=min(10.0, settings.http_timeout))
     configured = [
         settings.hf_base_url,
@@ -204,6 +208,7 @@ async def build_app(
                 observe=metrics.observe_command if metrics else None,
                 trends=trends,
                 alerts_per_day=settings.alerts_per_day,
+                panel=panel,
             ),
             hf_search=hf_search,
             arxiv_api=arxiv_api,
@@ -211,12 +216,20 @@ async def build_app(
             reactions=ReactionVotes(repository, clock),
             trends=trends,
             alerts=AlertService(repository, clock, outbox, per_day=settings.alerts_per_day),
+            panel=panel,
         )
     finally:
         for close in closing:
             close()
         await client.aclose()
         engine.dispose()
+
+
+def panel_secret(settings: Settings, repository: SqlRepository) -> str:
+    """PAPERBOY_PANEL_SECRET, or the one generated and stored on the first start."""
+    if settings.panel_secret is not None:
+        return settings.panel_secret.get_secret_value()
+    return repository.ensure_secret("panel", secrets.token_urlsafe(32))
 
 
 def make_embedder(settings: Settings) -> Embedder | None:

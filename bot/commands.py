@@ -53,6 +53,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
         summary="Remove an interest by its number in `interests list` or its text",
         changes_settings=True,
     ),
+    CommandSpec(
+        name="interests weight",
+        usage="interests weight <number> <weight>",
+        summary="Change how much an interest counts (above 0, at most 10; 1 is the default)",
+        changes_settings=True,
+    ),
     CommandSpec(name="interests list", usage="interests list", summary="Show the interests"),
     CommandSpec(
         name="interests clear",
@@ -150,6 +156,16 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "digest now|preview|dedupe on|off>",
         summary="Your own digest by direct message, with your own interests and schedule",
     ),
+    CommandSpec(
+        name="why",
+        usage="why <arXiv id | link | title words>",
+        summary="Why a paper was (not) posted here: fetched?, scores, threshold, filters, rank",
+    ),
+    CommandSpec(
+        name="panel",
+        usage="panel",
+        summary="A private link to the web control panel of this workspace (15 minutes)",
+    ),
 )
 # What `/papers me` accepts: the commands that make sense for one person's digest.
 PERSONAL_COMMANDS = frozenset(
@@ -159,6 +175,7 @@ PERSONAL_COMMANDS = frozenset(
         "interests remove",
         "interests list",
         "interests clear",
+        "interests weight",
         "follow",
         "category",
         "schedule",
@@ -171,6 +188,7 @@ PERSONAL_COMMANDS = frozenset(
         "digest now",
         "preview",
         "boost",
+        "why",
     }
 )
 _BY_NAME = {spec.name: spec for spec in COMMANDS}
@@ -228,7 +246,8 @@ def parse_command(text: str) -> Command:
         name, rest = head, text.split(None, 1)[1] if len(words) > 1 else ""
     elif head == "interests":
         raise UsageError(
-            "`interests` needs add, remove, list or clear. Usage: /papers interests add <text>"
+            "`interests` needs add, remove, weight, list or clear. "
+            "Usage: /papers interests add <text>"
         )
     elif head == "digest":
         raise UsageError("did you mean `/papers digest now`?")
@@ -271,6 +290,19 @@ def _interests_remove(name: str, rest: str) -> Command:
         raise _fail(name, "say which interest")
     number = int(rest) if rest.isdigit() else None
     return Command(name=name, argument=rest, number=number)
+
+
+def _interests_weight(name: str, rest: str) -> Command:
+    words = rest.split()
+    if len(words) != 2 or not words[0].isdigit():
+        raise _fail(name, "give the interest's number and its new weight")
+    try:
+        weight = float(words[1])
+    except ValueError:
+        raise _fail(name, f"`{words[1]}` is not a number") from None
+    if not 0 < weight <= 10:  # (NaN fails this too)
+        raise _fail(name, "the weight must be above 0 and at most 10")
+    return Command(name=name, number=int(words[0]), weight=weight)
 
 
 def _interests_clear(name: str, rest: str) -> Command:
@@ -437,6 +469,7 @@ _PARSERS = {
     "interests add": _interests_add,
     "interests remove": _interests_remove,
     "interests clear": _interests_clear,
+    "interests weight": _interests_weight,
     "follow": _follow,
     "trends": _trends,
     "me": _me,
@@ -450,4 +483,5 @@ _PARSERS = {
     "boost": _boost,
     "search": _needs_text,
     "summary": _needs_text,
+    "why": _needs_text,
 }

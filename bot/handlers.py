@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from bot.commands import BOOSTS, COMMANDS, Command, parse_command
 from bot.handlers_beyond import BeyondHandlers
+from bot.web_app.auth import LINK_TTL, Grant, PanelKeys
 from digest.alerts import instant_allowed
 from digest.compose import Reply
 from digest.errors import PaperboyError, SourceError, UsageError
@@ -56,6 +57,7 @@ class Handlers(BeyondHandlers):
         observe: Callable[[str, str, float], None] | None = None,
         trends: TrendsService | None = None,
         alerts_per_day: int = 10,
+        panel: PanelKeys | None = None,
     ) -> None:
         self._repository = repository
         self._digests = digests
@@ -66,6 +68,7 @@ class Handlers(BeyondHandlers):
         self._observe = observe  # (platform, command, seconds), for the latency metric
         self._trends_service = trends or TrendsService(repository, clock, digests)
         self._alerts_per_day = alerts_per_day
+        self._panel_keys = panel
 
     async def handle(self, text: str, ctx: CommandContext) -> Reply:
         """Run a command. Errors become an ephemeral reply with the usage; nothing is stored."""
@@ -93,6 +96,14 @@ class Handlers(BeyondHandlers):
         except PaperboyError as exc:
             log.warning("command failed", extra={"channel": ctx.channel_id, "error": str(exc)})
             return Reply(text=f"Sorry, that did not work: {exc}", error=True)
+
+    def may_change(self, ctx: CommandContext) -> bool:
+        """Whether ``ctx``'s person may change settings (the rule every front end follows)."""
+        try:
+            self._check_may_change(ctx)
+        except UsageError:
+            return False
+        return True
 
     def _check_may_change(self, ctx: CommandContext) -> None:
         workspace = self._repository.ensure_workspace(ctx.platform, ctx.workspace_id)
@@ -196,6 +207,27 @@ class Handlers(BeyondHandlers):
         assert target.id is not None
         self._repository.remove_interest(channel.id, target.id)
         return Reply(text=f"Removed {target.kind.value} interest “{target.text}”.", ephemeral=False)
+
+    async def _interests_weight(
+        self, command: Command, channel: Channel, ctx: CommandContext
+    ) -> Reply:
+        assert channel.id is not None and command.number is not None and command.weight
+        interests = self._repository.list_interests(channel.id)
+        if not 1 <= command.number <= len(interests):
+            raise UsageError(
+                f"there is no interest number {command.number}; see /papers interests list"
+            )
+        old = interests[command.number - 1]
+        assert old.id is not None
+        self._repository.remove_interest(channel.id, old.id)
+        self._repository.add_interest(
+            channel.id, dataclasses.replace(old, id=None, weight=command.weight)
+        )
+        return Reply(
+            text=f"The {old.kind.value} interest “{old.text}” now counts with weight "
+            f"{command.weight:g} (it was {old.weight:g}); it moves to the end of the list.",
+            ephemeral=False,
+        )
 
     async def _interests_list(
         self, command: Command, channel: Channel, ctx: CommandContext
@@ -405,6 +437,36 @@ class Handlers(BeyondHandlers):
             f"interests: {len(self._repository.list_interests(channel.id))}"
         )
         return Reply(text="paperboy status", lines=tuple(lines))
+
+    async def _why(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
+        # Ranking is CPU work: off the event loop, so other commands are answered meanwhile.
+        report = await asyncio.to_thread(self._digests.why, channel, command.argument)
+        return Reply(
+            text=report.verdict,
+            lines=report.lines(),
+            papers=(report.paper,) if report.paper else (),
+        )
+
+    async def _panel(self, command: Command, channel: Channel, ctx: CommandContext) -> Reply:
+        if self._panel_keys is None:
+            return Reply(text="The web control panel is not set up here.", error=True)
+        if ctx.platform == Platform.DISCORD and ctx.workspace_id == "dm":
+            # Every direct message shares the workspace "dm": a panel there would show
+            # other people's conversations.
+            raise UsageError("the control panel is for servers; in a direct message, use /papers")
+        grant = Grant(
+            platform=ctx.platform,
+            workspace_id=ctx.workspace_id,
+            user_id=ctx.user_id,
+            manager=ctx.is_manager,
+        )
+        link = self._panel_keys.link(grant, self._clock.now())
+        minutes = int(LINK_TTL.total_seconds() // 60)
+        return Reply(
+            text="Your control panel for this workspace (only for you; the link works for "
+            f"{minutes} minutes, then ask again):",
+            link=link,
+        )
 
 
 def summary_reply(summary: Summary, paper: Paper, *, ephemeral: bool = True) -> Reply:

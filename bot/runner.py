@@ -16,6 +16,7 @@ from bot.metrics import Metrics
 from bot.ops import ops_routes
 from bot.scheduling import DigestScheduler
 from bot.settings import Settings
+from bot.web_app.routes import panel_routes
 from digest.models import Platform
 from digest.ports import Publisher
 
@@ -86,6 +87,8 @@ async def run_forever(settings: Settings, console: Console, *, slack_http: bool 
             app, publishers, metrics=metrics, concurrency=settings.fanout_concurrency
         )
         web_app.add_routes(ops_routes(app, metrics, scheduler_running=lambda: scheduler.running))
+        web_app.add_routes(panel_routes(app, publishers))
+        log.info("control panel at %s/panel/ (open it with /papers panel)", settings.panel_url)
         runner = await _serve(web_app, settings.http_port)
         cleanups.append(runner.cleanup)
         scheduler.start()

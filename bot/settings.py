@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     # logs only to a file, this one or ./paperboy.log, so its prompt and replies stay clean.
     log_file: Path | None = None
     http_port: int = 8080
+    # The control panel (/panel/ on http_port): the address people reach it at, used in the
+    # links `/papers panel` gives (https makes its cookies Secure), and the key that signs
+    # them (generated and stored in the database on first start when unset).
+    public_url: str | None = None
+    panel_secret: SecretStr | None = Field(default=None, min_length=16)
 
     # Sources: which to fetch, and for arXiv which categories.
     sources: Annotated[list[str], NoDecode] = ["hf-daily", "arxiv-rss"]
@@ -126,6 +131,10 @@ class Settings(BaseSettings):
         if unknown:
             raise ValueError(f"unknown sources {unknown}; choose from {sorted(_SOURCES)}")
         return value
+
+    @property
+    def panel_url(self) -> str:
+        return (self.public_url or f"http://localhost:{self.http_port}").rstrip("/")
 
     @property
     def slack_enabled(self) -> bool:

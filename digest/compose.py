@@ -62,6 +62,9 @@ class Reply:
     share_key: str | None = None
     # A trends picture to post with the reply (drawn at the edge): /papers trends.
     trends: Trends | None = None
+    # A link paperboy made for the asker (the control panel's): rendered as a link, never
+    # escaped as text would be (so it must never hold untrusted text).
+    link: str | None = None
 
 
 def truncate(text: str, limit: int) -> str:

@@ -35,7 +35,16 @@ from zoneinfo import ZoneInfo
 from digest.compose import Digest
 from digest.errors import DeliveryRefused
 from digest.models import Channel, DigestItem, DigestRun, Paper, Platform, RunItem
-from digest.ports import QUIET_DIGEST_ARRIVED, Clock, Delivery, Publisher, Repository, Settlement
+from digest.ports import (
+    QUIET_DIGEST_ARRIVED,
+    Clock,
+    Delivery,
+    Publisher,
+    Repository,
+    RunEvent,
+    Settlement,
+)
+from digest.ratelimits import tally_rate_limits
 from digest.trends import Trends
 
 __all__ = ["Outbox", "Outcome", "SendResult"]
@@ -87,6 +96,7 @@ class Outbox:
         self._trends_for = trends_for
         self._holding: set[int] = set()
         self._renewer: asyncio.Task[None] | None = None
+        self._unlogged: list[RunEvent] = []  # the delivery log's events of a fan-out
 
     @property
     def owner(self) -> str:
@@ -167,10 +177,14 @@ class Outbox:
                         run, publishers, papers, channels, pending.get(run.id or 0, set()), settled
                     )
                     in_flight.add(asyncio.create_task(task))
-            if settled and (not in_flight or loop.time() - last_flush >= _SETTLE_EVERY):
+            flush = settled or self._unlogged
+            if flush and (not in_flight or loop.time() - last_flush >= _SETTLE_EVERY):
                 last_flush = loop.time()
-                self._repository.settle_runs(settled)
-                settled.clear()
+                if settled:
+                    self._repository.settle_runs(settled)
+                    settled.clear()
+                events, self._unlogged = self._unlogged, []
+                self._record_events(events)
             if not in_flight:
                 return handled
             # Wake on a finished send, or after a moment to look for newly queued runs.
@@ -216,6 +230,47 @@ class Outbox:
             return None
 
     async def send(
+        self,
+        run: DigestRun,
+        publisher: Publisher,
+        *,
+        channel: Channel | None = None,
+        papers: dict[str, Paper] | None = None,
+        pending: set[str] | None = None,
+        settle_later: Callable[[Settlement], None] | None = None,
+    ) -> SendResult:
+        """``_send``, and the delivery log's events: the outcome and any 429s waited."""
+        with tally_rate_limits() as waits:
+            result = await self._send(
+                run,
+                publisher,
+                channel=channel,
+                papers=papers,
+                pending=pending,
+                settle_later=settle_later,
+            )
+        now = self._clock.now()
+        detail = f"{result.sent} papers" if result.outcome is Outcome.SENT else result.reason
+        events = [
+            RunEvent(run_id=result.run_id, at=now, kind="rate_limited", detail=d, waited=w)
+            for w, d in waits
+        ]
+        events.append(
+            RunEvent(run_id=result.run_id, at=now, kind=str(result.outcome), detail=detail)
+        )
+        if settle_later is not None:
+            self._unlogged.extend(events)  # drain() records them with its settlements
+        else:
+            self._record_events(events)
+        return result
+
+    def _record_events(self, events: list[RunEvent]) -> None:
+        try:
+            self._repository.record_run_events(events)
+        except Exception:  # the delivery log loses them, the delivery nothing
+            log.exception("could not record the delivery log's events")
+
+    async def _send(
         self,
         run: DigestRun,
         publisher: Publisher,

@@ -46,6 +46,9 @@ __all__ = [
     "Publisher",
     "Ranker",
     "Repository",
+    "RunEvent",
+    "RunEventRepository",
+    "SecretStore",
     "SentMessage",
     "Settlement",
     "SourceStateRepository",
@@ -341,6 +344,41 @@ class MatchRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RunEvent:
+    """Something that happened while delivering a run: for the delivery log.
+
+    ``kind`` is ``sent``, ``retry`` (a failure; the run goes back to the queue), ``refused``
+    (the platform said no for good), ``gave_up`` or ``rate_limited`` (the platform answered
+    429 and the sender ``waited`` that many seconds)."""
+
+    run_id: int
+    at: datetime
+    kind: str
+    detail: str | None = None
+    waited: float = 0.0
+    id: int | None = None
+
+
+class RunEventRepository(Protocol):
+    def record_run_events(self, events: Sequence[RunEvent]) -> None: ...
+
+    def list_run_events(self, run_ids: Sequence[int]) -> list[RunEvent]:
+        """The events of these runs, oldest first."""
+        ...
+
+    def list_runs(self, channel_id: int, *, limit: int = 50) -> list[DigestRun]:
+        """The channel's runs, newest first."""
+        ...
+
+
+class SecretStore(Protocol):
+    def ensure_secret(self, name: str, candidate: str) -> str:
+        """The secret stored as ``name``; ``candidate`` is stored first when there is none.
+        Concurrent first callers all get the one that was stored."""
+        ...
+
+
 class FeedbackRepository(Protocol):
     def record_feedback(self, feedback: Feedback) -> None:
         """One vote per (channel, paper, user); a new vote replaces the old one."""
@@ -398,6 +436,8 @@ class Repository(
     ChannelRepository,
     InterestRepository,
     DeliveryRepository,
+    RunEventRepository,
+    SecretStore,
     FeedbackRepository,
     MatchRepository,
     SummaryCache,

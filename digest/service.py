@@ -47,6 +47,7 @@ from digest.ranking.ranker import (
 )
 from digest.ranking.selection import select
 from digest.trends import match_index
+from digest.why_service import WhyQuery
 
 __all__ = [
     "DigestService",
@@ -222,7 +223,7 @@ def _unmet_filters(index: CorpusIndex, interest: Interest) -> tuple[str, ...]:
     return tuple(unmet)
 
 
-class DigestService:
+class DigestService(WhyQuery):
     """Composes digests from stored papers and hands them to a publisher through an outbox."""
 
     def __init__(

@@ -28,13 +28,14 @@ from digest.ports import (
     UpsertCounts,
 )
 
+from storage.memory_events import MemoryEvents
 from storage.memory_matches import MemoryMatches
 from storage.upsert import plan_upsert
 
 __all__ = ["MemoryRepository"]
 
 
-class MemoryRepository(MemoryMatches):
+class MemoryRepository(MemoryMatches, MemoryEvents):
     """Keeps everything in dicts. Not shared between processes; lost on exit."""
 
     def __init__(self) -> None:

@@ -19,6 +19,7 @@ class MemoryMatches:
     _deliveries: dict[int, Delivery]
 
     def __init__(self) -> None:
+        super().__init__()  # cooperative: MemoryRepository mixes in several
         self._matches: dict[tuple[int, str, str], Match] = {}
 
     def record_matches(self, channel_id: int, matches: Sequence[Match]) -> int:

@@ -35,6 +35,7 @@ from storage.mapping import (
     paper_to_row,
     workspace_from_row,
 )
+from storage.sql_events import SqlEvents
 from storage.sql_matches import SqlMatches
 from storage.tables import (
     ChannelRow,
@@ -55,9 +56,9 @@ __all__ = ["SqlRepository"]
 CHANNELS_REVISION = "channels"  # its row is made by migration 0009
 
 
-class SqlRepository(SqlMatches):
+class SqlRepository(SqlMatches, SqlEvents):
     """Every repository port on one engine; runs and deliveries are in ``sql_deliveries``,
-    interest matches in ``sql_matches``."""
+    interest matches in ``sql_matches``, the delivery log and secrets in ``sql_events``."""
 
     # papers -------------------------------------------------------------------------------
     @staticmethod

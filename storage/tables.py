@@ -20,6 +20,8 @@ __all__ = [
     "InterestRow",
     "PaperRow",
     "RevisionRow",
+    "RunEventRow",
+    "SecretRow",
     "SourceStateRow",
     "SummaryRow",
     "WorkspaceRow",
@@ -237,3 +239,25 @@ class InterestMatchRow(SQLModel, table=True):
     interest: str = Field(max_length=600)
     paper_key: str = Field(max_length=300)
     day: date
+
+
+class RunEventRow(SQLModel, table=True):
+    """What happened while delivering a run (sent, retried, refused, 429s waited)."""
+
+    __tablename__ = "run_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="digest_runs.id", index=True, ondelete="CASCADE")
+    at: datetime = Field(sa_column=_utc_column(nullable=False))
+    kind: str = Field(max_length=16)
+    detail: str | None = Field(default=None, sa_column=Column(Text))
+    waited: float = 0.0
+
+
+class SecretRow(SQLModel, table=True):
+    """Secrets generated on first start (the control panel's signing key)."""
+
+    __tablename__ = "secrets"
+
+    name: str = Field(primary_key=True, max_length=64)
+    value: str = Field(sa_column=Column(Text, nullable=False))

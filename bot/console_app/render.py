@@ -83,6 +83,8 @@ def render_reply(reply: Reply) -> RenderableType:
     style = "bold red" if reply.error else "bold"
     parts: list[RenderableType] = [Text(reply.text, style=style)]
     parts.extend(Text(f"  {line}") for line in reply.lines)
+    if reply.link:
+        parts.append(Text(f"  {reply.link}", style="underline"))
     parts.extend(
         _paper_block(n, p, tldr=short_tldr(p, 200), why=None) for n, p in enumerate(reply.papers, 1)
     )

@@ -31,6 +31,7 @@ COMMAND_PATHS = (
     "help",
     "interests add",
     "interests remove",
+    "interests weight",
     "interests list",
     "interests clear",
     "follow",
@@ -52,11 +53,14 @@ COMMAND_PATHS = (
     "status",
     "trends",
     "me",
+    "why",
+    "panel",
 )
 _TIMEZONES = sorted(available_timezones())
 _PUBLIC = {
     "interests add",
     "interests remove",
+    "interests weight",
     "interests clear",
     "follow",
     "category",
@@ -178,6 +182,15 @@ def build_papers_group(client: PaperboyDiscord) -> app_commands.Group:
     @app_commands.autocomplete(interest=interest_choices)
     async def interests_remove(interaction: discord.Interaction, interest: str) -> None:
         await _run(client, interaction, f"interests remove {interest}")
+
+    @interests.command(name="weight", description="Change how much an interest counts")
+    @app_commands.autocomplete(interest=interest_choices)
+    async def interests_weight(
+        interaction: discord.Interaction,
+        interest: str,
+        weight: app_commands.Range[float, 0.1, 10.0],
+    ) -> None:
+        await _run(client, interaction, f"interests weight {interest} {weight:g}")
 
     @interests.command(name="list", description="Show this channel's interests")
     async def interests_list(interaction: discord.Interaction) -> None:
@@ -329,5 +342,14 @@ def build_papers_group(client: PaperboyDiscord) -> app_commands.Group:
     @papers.command(name="status", description="Sources' health, last and next digest")
     async def status(interaction: discord.Interaction) -> None:
         await _run(client, interaction, "status")
+
+    @papers.command(name="why", description="Why a paper was (not) posted here")
+    @app_commands.describe(paper="arXiv id, link or title words")
+    async def why(interaction: discord.Interaction, paper: str) -> None:
+        await _run(client, interaction, f"why {paper}")
+
+    @papers.command(name="panel", description="A private link to the web control panel")
+    async def panel(interaction: discord.Interaction) -> None:
+        await _run(client, interaction, "panel")
 
     return papers

@@ -201,6 +201,8 @@ def render_alert(digest: Digest) -> DiscordMessage:
 def render_reply(reply: Reply) -> DiscordMessage:
     text = f"**{escape(reply.text)}**" if not reply.error else f"⚠️ {escape(reply.text)}"
     body = "\n".join(escape(line) for line in reply.lines)
+    if reply.link:  # ours (the panel's): left unescaped so that it stays a working link
+        text = f"{text}\n<{reply.link}>"
     content = truncate(f"{text}\n{body}" if body else text, LIMITS.content)
     embeds: list[dict[str, Any]] = []
     rows: list[list[tuple[str, str, str]]] = []

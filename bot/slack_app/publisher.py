@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -22,6 +24,7 @@ from digest.compose import Digest, truncate
 from digest.errors import DeliveryRefused
 from digest.models import Channel
 from digest.ports import QUIET_DIGEST_ARRIVED, SentMessage
+from digest.ratelimits import note_rate_limited
 from digest.trends import Trends
 
 __all__ = [
@@ -52,6 +55,19 @@ ClientFor = Callable[[str], Awaitable[AsyncWebClient]]
 SLACK_MESSAGE_INTERVAL = 1.0
 
 
+class _LoggedRateLimitRetry(AsyncRateLimitErrorRetryHandler):
+    """slack_sdk's 429 retry (it waits Retry-After), telling the delivery log how long."""
+
+    async def prepare_for_next_attempt_async(self, **kwargs: Any) -> None:
+        started = time.monotonic()
+        try:
+            await super().prepare_for_next_attempt_async(**kwargs)
+        finally:
+            request = kwargs.get("request")
+            method = str(getattr(request, "url", "")).rsplit("/", 1)[-1] or "Slack"
+            note_rate_limited(time.monotonic() - started, f"Slack 429 on {method}")
+
+
 def make_client(
     token: str | None, base_url: str, session: aiohttp.ClientSession | None = None
 ) -> AsyncWebClient:
@@ -65,7 +81,7 @@ def make_client(
     client = AsyncWebClient(token=token, base_url=base_url, session=session, logger=sdk_log)
     client.retry_handlers = [
         AsyncConnectionErrorRetryHandler(max_retry_count=2),
-        AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+        _LoggedRateLimitRetry(max_retry_count=3),
         AsyncServerErrorRetryHandler(max_retry_count=2),
     ]
     return client

@@ -305,6 +305,10 @@ def render_reply(reply: Reply) -> dict[str, Any]:
                 ],
             }
         )
+    if reply.link:  # ours (the panel's): a link, its URL escaped as Slack wants
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"<{escape(reply.link)}>"}}
+        )
     if reply.digest is not None:
         for message in render_digest(reply.digest, buttons=False):
             blocks.extend(message.blocks)

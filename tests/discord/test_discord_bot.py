@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -183,6 +184,9 @@ async def test_every_subcommand_answers(bot: Bot) -> None:
         ("search", {"query": "diffusion"}),
         ("summary", {"paper": "2606.00001"}),
         ("status",),
+        ("why", {"paper": "2606.00001"}),
+        ("interests", "add", {"text": "robots"}),
+        ("interests", "weight", {"interest": "1", "weight": 2.5}),
     ]
     for call in calls:
         token = await bot.command(*call)
@@ -194,6 +198,19 @@ async def test_every_subcommand_answers(bot: Bot) -> None:
     channel = bot.paperboy.repository.ensure_channel(Platform.DISCORD, GUILD_ID, CHANNEL)
     assert channel.schedule.timezone == "Europe/Berlin" and channel.digest_size == 5
     assert channel.min_score == 0.4 and not channel.quiet_day_message
+
+
+async def test_the_panel_link_is_private_and_names_the_guild(bot: Bot) -> None:
+    token = await bot.command("panel", manager=False)
+    bodies = await bot.answered(token)
+    reply = bodies[-1]
+    assert reply["flags"] == 64  # only the person who asked sees it
+    assert "/panel/open?t=" in reply["content"] or "/panel/open?t=" in json.dumps(reply)
+    link = re.search(r"(http\S+/panel/open\?t=[\w.-]+)", json.dumps(reply))
+    assert link
+    grant = bot.paperboy.panel.open_link(link.group(1).split("t=", 1)[1], NOW)
+    assert grant.platform == Platform.DISCORD and grant.workspace_id == GUILD_ID
+    assert not grant.manager
 
 
 async def test_changing_settings_needs_manage_permissions(bot: Bot) -> None:

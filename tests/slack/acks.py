@@ -35,6 +35,8 @@ EXAMPLES = {
     "boost": "boost code on",
     "search": "search diffusion",
     "summary": "summary diffusion policy",
+    "why": "why diffusion policy",
+    "interests weight": "interests weight 1 2",
 }
 
 Timings = dict[str, list[float]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import sys
@@ -35,6 +36,7 @@ async def test_run_serves_slack_over_http(tmp_path: Path) -> None:
                 "PAPERBOY_SLACK_API_URL": fake.api_url,
                 "PAPERBOY_EMBEDDER": "none",
                 "PAPERBOY_SOURCES": "feeds",  # no feeds configured: the scheduler fetches nothing
+                "PAPERBOY_PUBLIC_URL": f"http://127.0.0.1:{port}",
             }
         )
         process = await asyncio.create_subprocess_exec(
@@ -96,6 +98,31 @@ async def test_run_serves_slack_over_http(tmp_path: Path) -> None:
                     'paperboy_command_seconds_count{command="interests",platform="slack"} 1.0'
                     in (metrics)
                 )
+                # The control panel on the same port: a /papers panel link opens it.
+                denied = await http.get(f"{base}/panel/open?t=forged.token")
+                assert denied.status_code == 403 and "Ask for a new link" in denied.text
+                panel = {**form, "text": "panel"}
+                body = urlencode(panel).encode()
+                ts = int(time.time())
+                await http.post(
+                    f"{base}/slack/events",
+                    content=body,
+                    headers={
+                        "Content-Type": "application/x-www-form-urlencoded",
+                        "X-Slack-Request-Timestamp": str(ts),
+                        "X-Slack-Signature": sign(body, ts),
+                    },
+                )
+                while len(fake.responses) < 2:
+                    assert time.monotonic() < deadline
+                    await asyncio.sleep(0.05)
+                link = re.search(
+                    r"http://127\.0\.0\.1:\d+/panel/open\?t=[\w.-]+", str(fake.responses[1])
+                )
+                assert link, fake.responses[1]
+                opened = await http.get(link.group(0))
+                assert opened.status_code == 303
+                assert opened.headers["Location"] == "/panel/slack/T1/"
             assert "world models" in fake.responses[0]["text"]
         finally:
             process.send_signal(signal.SIGTERM)

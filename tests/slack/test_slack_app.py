@@ -182,6 +182,13 @@ async def test_429_is_retried_after_retry_after_and_posted_once(slack: HarnessFa
     await h.until(lambda: any("Posted a digest" in r["text"] for r in h.fake.responses))
     assert len(h.fake.called("chat.postMessage")) == 2  # the 429, then the retry
     assert len(h.fake.history["C1"]) == 1  # one message in the channel
+    # The delivery log (the web panel's) tells the 429 and how long it was waited out.
+    channel = h.paperboy.repository.ensure_channel(Platform.SLACK, "T1", "C1")
+    run = h.paperboy.repository.last_run(channel.id or 0)
+    assert run is not None and run.id is not None
+    events = h.paperboy.repository.list_run_events([run.id])
+    assert [e.kind for e in events] == ["rate_limited", "sent"]
+    assert events[0].waited >= 1 and events[0].detail == "Slack 429 on chat.postMessage"
 
 
 async def test_5xx_is_retried_with_backoff(slack: HarnessFactory) -> None:

@@ -107,7 +107,7 @@ async def test_interest_lifecycle(
     ("text", "needle"),
     [
         ("frobnicate", "unknown command `frobnicate`"),
-        ("interests", "needs add, remove, list or clear"),
+        ("interests", "needs add, remove, weight, list or clear"),
         ("interests add", "missing the interest text"),
         ('interests add "unclosed', "unclosed quote"),
         ("interests add rl --weight lots", "is not a number"),
@@ -326,6 +326,7 @@ def test_every_command_parses_its_own_example() -> None:
     examples = {
         "interests add": "interests add rl",
         "interests remove": "interests remove 1",
+        "interests weight": "interests weight 1 2.5",
         "follow": "follow author:Sutton",
         "category": "category cs.LG",
         "schedule": "schedule 09:00",
@@ -337,6 +338,7 @@ def test_every_command_parses_its_own_example() -> None:
         "layout": "layout single",
         "search": "search rl",
         "summary": "summary 2401.00001",
+        "why": "why 2401.00001",
     }
     for spec in COMMANDS:
         command = parse_command("/papers " + examples.get(spec.name, spec.name))
@@ -407,3 +409,20 @@ async def test_boosts_are_switched_per_channel_and_change_the_ranking(
     await handlers.handle("boost upvotes off", ctx)
     await handlers.handle("boost recency off", ctx)
     assert "Boosts: none" in (await handlers.handle("settings", ctx)).lines
+
+
+async def test_an_interest_weight_is_changed_by_its_number(
+    env: tuple[Handlers, MemoryRepository, CommandContext, Publisher],
+) -> None:
+    handlers, repo, ctx, _ = env
+    await handlers.handle("interests add diffusion policy", ctx)
+    await handlers.handle("interests add protein folding --weight 2", ctx)
+    reply = await handlers.handle("interests weight 1 3.5", ctx)
+    assert reply.text.startswith("The query interest “diffusion policy” now counts with weight 3.5")
+    assert interests(repo) == [
+        ("query", "protein folding", 2.0),
+        ("query", "diffusion policy", 3.5),
+    ]
+    for bad in ("interests weight 9 2", "interests weight 1 0", "interests weight 1 x"):
+        assert (await handlers.handle(bad, ctx)).error
+    assert interests(repo)[1] == ("query", "diffusion policy", 3.5)
