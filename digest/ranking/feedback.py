@@ -43,16 +43,17 @@ class FeedbackModel:
         *,
         per_vote: float = 0.1,
         max_weight: float = 0.5,
+        dislike: float = 1.0,
         lexical: float = 0.0,
         terms: int = 10,
     ) -> FeedbackModel | None:
         if not liked or not len(index):
             return None
-        votes = len(liked) + len(disliked)
+        votes = len(liked) + dislike * len(disliked)
         weight = min(max_weight, per_vote * votes)
         if index.vectors is None:
             return cls._rocchio(index, liked, disliked, weight)
-        model = cls._logistic(index, liked, disliked, weight)
+        model = cls._logistic(index, liked, disliked, weight, dislike)
         if lexical <= 0:
             return model
         # The words the liked papers share (and the disliked ones lack), as a BM25 query:
@@ -68,7 +69,12 @@ class FeedbackModel:
 
     @classmethod
     def _logistic(
-        cls, index: CorpusIndex, liked: Sequence[Paper], disliked: Sequence[Paper], weight: float
+        cls,
+        index: CorpusIndex,
+        liked: Sequence[Paper],
+        disliked: Sequence[Paper],
+        weight: float,
+        dislike: float = 1.0,
     ) -> FeedbackModel:
         assert index.vectors is not None
         positives = _vectors(index, liked)
@@ -87,7 +93,7 @@ class FeedbackModel:
         sample_weight = np.concatenate(
             [
                 recency,
-                _VOTE_DECAY ** np.arange(len(disliked))[::-1],
+                dislike * _VOTE_DECAY ** np.arange(len(disliked))[::-1],
                 # The whole background weighs as much as the positives together.
                 np.full(len(background), recency.sum() / max(len(background), 1)),
             ]
