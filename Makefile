@@ -42,7 +42,7 @@ run: $(STAMP)
 	$(BIN)/paperboy run
 
 eval: $(STAMP)
-	$(BIN)/python -m bot.evaluate $(SHARED)/eval
+	$(BIN)/python -m bot.evaluate $(SHARED)/eval eval
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench

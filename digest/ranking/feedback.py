@@ -36,14 +36,47 @@ class FeedbackModel:
 
     @classmethod
     def train(
-        cls, index: CorpusIndex, liked: Sequence[Paper], disliked: Sequence[Paper]
+        cls,
+        index: CorpusIndex,
+        liked: Sequence[Paper],
+        disliked: Sequence[Paper],
+        *,
+        per_vote: float = 0.1,
+        max_weight: float = 0.5,
+        dislike: float = 1.0,
+        lexical: float = 0.0,
+        terms: int = 10,
     ) -> FeedbackModel | None:
         if not liked or not len(index):
             return None
-        votes = len(liked) + len(disliked)
-        weight = min(0.5, 0.1 * votes)
+        votes = len(liked) + dislike * len(disliked)
+        weight = min(max_weight, per_vote * votes)
         if index.vectors is None:
             return cls._rocchio(index, liked, disliked, weight)
+        model = cls._logistic(index, liked, disliked, weight, dislike)
+        if lexical <= 0:
+            return model
+        # The words the liked papers share (and the disliked ones lack), as a BM25 query:
+        # evidence the embeddings blur, e.g. a method's name.
+        expansion = _expansion_terms(index, liked, disliked, terms)
+        if not expansion:
+            return model
+        words = zscore(index.lexical(expansion))
+        order = zscore((1 - lexical) * model.order + lexical * words)
+        return FeedbackModel(
+            order=order, relevance=model.relevance, weight=weight, nearest_liked=model.nearest_liked
+        )
+
+    @classmethod
+    def _logistic(
+        cls,
+        index: CorpusIndex,
+        liked: Sequence[Paper],
+        disliked: Sequence[Paper],
+        weight: float,
+        dislike: float = 1.0,
+    ) -> FeedbackModel:
+        assert index.vectors is not None
         positives = _vectors(index, liked)
         negatives = _vectors(index, disliked)
         # The model learns from what sets papers apart, not from what the whole day shares.
@@ -60,7 +93,7 @@ class FeedbackModel:
         sample_weight = np.concatenate(
             [
                 recency,
-                _VOTE_DECAY ** np.arange(len(disliked))[::-1],
+                dislike * _VOTE_DECAY ** np.arange(len(disliked))[::-1],
                 # The whole background weighs as much as the positives together.
                 np.full(len(background), recency.sum() / max(len(background), 1)),
             ]
@@ -88,6 +121,27 @@ class FeedbackModel:
             weight=weight,
             nearest_liked=np.argmax(like, axis=0).astype(np.int64),
         )
+
+
+def _expansion_terms(
+    index: CorpusIndex, liked: Sequence[Paper], disliked: Sequence[Paper], count: int
+) -> list[str]:
+    """The ``count`` terms with the most tf-idf weight over the liked papers, less half the
+    disliked papers', among terms at least two liked papers share (one paper's quirks are
+    not the channel's taste)."""
+    rows = [index.rows[p.key] for p in liked if p.key in index.rows]
+    if len(rows) < 2:
+        return []
+    liked_weights = index.tfidf[rows]
+    weights = np.asarray(liked_weights.sum(axis=0)).ravel()
+    shared = np.asarray((liked_weights > 0).sum(axis=0)).ravel() >= 2
+    against = [index.rows[p.key] for p in disliked if p.key in index.rows]
+    if against:
+        weights = weights - 0.5 * np.asarray(index.tfidf[against].sum(axis=0)).ravel()
+    weights = np.where(shared, weights, 0.0)
+    best = np.argsort(-weights)[:count]
+    names = index.term_names()
+    return [names[i] for i in best if weights[i] > 0]
 
 
 def _vectors(index: CorpusIndex, papers: Sequence[Paper]) -> npt.NDArray[np.float32]:
