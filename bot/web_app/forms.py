@@ -38,7 +38,28 @@ def _interests_weight(form: Mapping[str, str]) -> str:
 
 
 def _follow(form: Mapping[str, str]) -> str:
-    return f'follow author:"{_field(form, "author").replace(chr(34), "")}"'
+    """An author (the default), a category or an exact phrase; ``instant`` ticked posts each
+    new match at once instead of in the digest."""
+    kind = _field(form, "kind", required=False) or "author"
+    # Quotes would end the name or phrase early: the grammar reads them as delimiters.
+    what = _field(form, "author" if kind == "author" and "author" in form else "what")
+    what = what.replace('"', "")
+    instant = " --instant" if _field(form, "instant", required=False) == "yes" else ""
+    match kind:
+        case "author":
+            return f'follow author:"{what}"{instant}'
+        case "cat":
+            return f"follow cat:{what}{instant}"
+        case "phrase":
+            return f'follow "{what}"{instant}'
+    raise UsageError(f"`{kind[:20]}` is not author, cat or phrase")
+
+
+def _trends(form: Mapping[str, str]) -> str:
+    day = _field(form, "day", required=False)
+    if not day:
+        return "trends off"
+    return f"trends weekly {day} {_field(form, 'time')}"
 
 
 def _schedule(form: Mapping[str, str]) -> str:
@@ -72,6 +93,7 @@ CHANGES: dict[str, Callable[[Mapping[str, str]], str]] = {
     "pause": lambda f: "pause",
     "resume": lambda f: "resume",
     "digest_now": lambda f: "digest now",
+    "trends": _trends,
 }
 # Read-only commands the panel shows as a page of their own (GET .../ask?command=...).
 ASKS: dict[str, Callable[[Mapping[str, str]], str]] = {

@@ -31,7 +31,7 @@ from bot.web_app.views import (
 )
 from digest.compose import Reply
 from digest.errors import UsageError
-from digest.models import Channel, Platform
+from digest.models import WEEKDAYS, Channel, Platform
 from digest.ports import Publisher
 from digest.schedule import next_run
 
@@ -184,6 +184,7 @@ def panel_routes(app: App, publishers: Mapping[Platform, Publisher]) -> list[web
             if channel.paused
             else f"{next_run(channel.schedule, app.clock.now()):%a %d %b %H:%M %Z}",
             day_choices=DAY_CHOICES,
+            weekdays=WEEKDAYS,
             current_days=days_choice(channel.schedule),
             timezones=timezones(),
             boosts=boosts_of(channel),

@@ -144,6 +144,55 @@ async def test_forms_change_settings_through_the_shared_handlers(panel: Panel) -
         assert "Digests are paused here" in paused.text and 'id="resume"' in paused.text
 
 
+async def test_follows_with_instant_alerts_and_the_weekly_trends_picture(panel: Panel) -> None:
+    """What `/papers follow ... --instant` and `/papers trends weekly|off` do, from forms."""
+    await panel.command("help")
+    mine = panel.paperboy.repository.ensure_channel(Platform.CONSOLE, "T1", "C1")
+    assert mine.id is not None
+    http, home = await signed_in(panel)
+    page_url = f"{home}c/{mine.id}/"
+    async with http:
+        csrf = csrf_of((await http.get(page_url)).text)
+        for kind, what in (("author", "Ada Lovelace"), ("phrase", "mixture of experts")):
+            followed = await http.post(
+                page_url,
+                data={
+                    "csrf": csrf,
+                    "action": "follow",
+                    "kind": kind,
+                    "what": what,
+                    "instant": "yes",
+                },
+            )
+            assert followed.status_code == 200 and "Instant:" in followed.text, followed.text
+        category = await http.post(
+            page_url, data={"csrf": csrf, "action": "follow", "kind": "cat", "what": "cs.RO"}
+        )
+        assert category.status_code == 200 and "Instant:" not in category.text
+        stored = {
+            (i.kind.value, i.text, i.instant)
+            for i in panel.paperboy.repository.list_interests(mine.id)
+        }
+        assert ("author", "Ada Lovelace", True) in stored
+        assert ("query", '"mixture of experts"', True) in stored
+        assert ("category", "cs.RO", False) in stored
+        weekly = await http.post(
+            page_url, data={"csrf": csrf, "action": "trends", "day": "mon", "time": "08:15"}
+        )
+        assert weekly.status_code == 200
+        channel = panel.paperboy.repository.get_channel(mine.id)
+        assert channel is not None and channel.trends_schedule == "mon 08:15"
+        assert "Posted every mon 08:15" in weekly.text
+        off = await http.post(page_url, data={"csrf": csrf, "action": "trends", "day": ""})
+        assert off.status_code == 200
+        channel = panel.paperboy.repository.get_channel(mine.id)
+        assert channel is not None and channel.trends_schedule is None
+        bad = await http.post(
+            page_url, data={"csrf": csrf, "action": "follow", "kind": "planet", "what": "x"}
+        )
+        assert bad.status_code == 400 and "is not author, cat or phrase" in bad.text
+
+
 async def test_untrusted_text_is_escaped(panel: Panel) -> None:
     await panel.command("interests add <img src=x onerror=alert(1)> robot")
     mine = panel.paperboy.repository.ensure_channel(Platform.CONSOLE, "T1", "C1")
