@@ -162,7 +162,6 @@ class CorpusIndex:
         self.papers = list(papers)
         self.rows = {p.key: i for i, p in enumerate(self.papers)}
         self._cache: dict[tuple[object, ...], npt.NDArray[Any]] = {}
-        self._term_names: list[str] | None = None
         self._memo: dict[tuple[object, ...], object] = {}
         self.texts = [f"{p.title} {p.abstract}".lower() for p in self.papers]
         base = dict(BASE_ACRONYMS if acronyms is None else acronyms)
@@ -429,15 +428,6 @@ class CorpusIndex:
                 found &= has
             self._cache[key] = found
         return self._cache[key]
-
-    def term_names(self) -> list[str]:
-        """The lexical vocabulary by column."""
-        if self._term_names is None:
-            names = [""] * len(self.vocabulary)
-            for term, column in self.vocabulary.items():
-                names[column] = term
-            self._term_names = names
-        return self._term_names
 
     def tfidf_vector(self, text: str) -> sparse.csr_matrix:
         bag = Counter(t for t in tokenize(text) if t in self.vocabulary)

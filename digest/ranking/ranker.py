@@ -23,7 +23,7 @@ import numpy.typing as npt
 from digest.errors import UsageError
 from digest.models import DigestItem, Interest, InterestKind, Paper
 from digest.ranking.embedding import Embedder
-from digest.ranking.feedback import FeedbackModel
+from digest.ranking.feedback import DISLIKE_WEIGHT, FeedbackModel
 from digest.ranking.index import CorpusIndex, Scores
 from digest.ranking.query import ParsedQuery, parse_query
 from digest.ranking.text import tokenize
@@ -147,8 +147,7 @@ class HybridRanker:
         short_dense_weight: float | None = None,
         feedback_per_vote: float = 0.1,
         feedback_max: float = 0.5,
-        feedback_dislike: float = 1.0,
-        feedback_lexical: float = 0.0,
+        feedback_dislike: float = DISLIKE_WEIGHT,
     ) -> None:
         self.embedder = embedder
         self.name = f"hybrid:{embedder.name}" if embedder else "lexical"
@@ -162,7 +161,6 @@ class HybridRanker:
         self.feedback_per_vote = feedback_per_vote
         self.feedback_max = feedback_max
         self.feedback_dislike = feedback_dislike
-        self.feedback_lexical = feedback_lexical
         self._query_vectors: dict[str, npt.NDArray[np.float32]] = {}
 
     def index(
@@ -219,7 +217,6 @@ class HybridRanker:
             per_vote=self.feedback_per_vote,
             max_weight=self.feedback_max,
             dislike=self.feedback_dislike,
-            lexical=self.feedback_lexical,
         )
         priors = profile.priors
         bonus = index.prior_bonus(

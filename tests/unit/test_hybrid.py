@@ -96,7 +96,9 @@ def test_feedback_model_learns_from_likes() -> None:
     assert model is not None
     assert model.order[0] == max(model.order)
     assert model.order[4] == min(model.order)
-    assert model.weight == pytest.approx(0.2)
+    # A like counts 0.1, a dislike 0.3 of that (dislikes are near misses, see feedback.py).
+    assert model.weight == pytest.approx(0.1 + 0.1 * 0.3)
+    assert FeedbackModel.train(index, liked, [PAPERS[4]], dislike=1.0).weight == 0.2  # type: ignore[union-attr]
     assert FeedbackModel.train(index, [], []) is None
 
 
