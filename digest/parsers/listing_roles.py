@@ -1,0 +1,267 @@
+"""Which line of a Daily Papers page text is a title, which is (part of) an abstract.
+
+A page saved as text may keep nothing but the title and abstract lines: no blank lines, no
+metadata, no dates. Per-line rules cannot tell a short single-sentence abstract from a
+title, or a title ending in "?" from the end of an abstract. What can is the structure of
+the whole page: entries are a title followed by an abstract, over and over. So every line
+gets a cost for each role it could play, the grammar of the page says which role may follow
+which, and a Viterbi pass (dynamic programming) picks the cheapest role sequence for the
+whole file. Where blank lines or metadata blocks survive, they only make some choices
+cheaper or forbidden; where nothing survives, alternation decides.
+
+Costs are hand-set weights of evidence (roughly "nats"): 0 is unremarkable, 2 is a clear
+oddity, 8 or more is a near-contradiction. Only differences between a line's roles matter.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = ["Line", "Role", "assign_roles"]
+
+
+class Role(enum.Enum):
+    HEADER = "header"  # page furniture before the first entry ("Subscribe", an unknown banner)
+    TITLE = "title"  # starts an entry
+    ABSTRACT = "abstract"  # the first line of the entry's abstract
+    MORE = "more"  # a further line of the same abstract (text wrapped by a narrow window)
+    FOOTER = "footer"  # page furniture after the last entry
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Line:
+    """A non-empty content line, with what the page said around it."""
+
+    text: str
+    blank_before: bool = False  # a blank line separates it from the previous content line
+    boundary_before: bool = False  # a metadata block does: the previous entry ended there
+    boilerplate: bool = False  # a known page-furniture line ("Daily Papers", "Subscribe")
+
+
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
+# Abstracts often end on a link with no period after it.
+_LINK_END = re.compile(r"(?:https?://|www\.)\S*$|\.(?:com|org|io|ai|net|edu|html?)/?$", re.I)
+_MID_SENTENCE_END = re.compile(r"[,;:(\-–—]$|\b(?:and|or|the|of|a|an|to|in|for|with)$")
+# A sentence boundary inside the line: "... tasks. We show ..."; titles almost never have one.
+_INNER_SENTENCE = re.compile(r"[a-z0-9)\]%][.!?]\s+[A-Z]")
+_NAME_COLON = re.compile(r"^\S{2,40}:\s")  # "BQ-NCO: ...", the common "Name: subtitle" title
+_MARKUP = re.compile(r"^(?:#|```|\||[-*+] |> )|\]\(")  # a README's heading, list or link
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+
+# A title is one line of at most ~250 characters; the unwrapped abstracts of real pages run
+# to 1,000-2,000. A page where many lines are this long keeps one paragraph per line.
+_LONG_LINE = 300
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What a line looks like, measured once."""
+
+    length: int
+    ends_sentence: bool
+    ends_link: bool
+    ends_mid_sentence: bool
+    starts_lower: bool
+    inner_sentences: int
+    capitalised: float  # share of the longer words after the first that start upper case
+    words: int
+    name_colon: bool
+    markup: bool
+
+    @property
+    def titleish(self) -> bool:
+        return self.capitalised >= 0.6 or self.name_colon
+
+    @property
+    def ends_open(self) -> bool:
+        """The line stops where no paragraph would: a wrapped line continues after it."""
+        return not self.ends_sentence and not self.ends_link
+
+
+def _shape(text: str) -> _Shape:
+    words = _WORD.findall(text)
+    longer = [w for w in words[1:] if len(w) >= 4]
+    capitalised = sum(w[0].isupper() for w in longer) / len(longer) if longer else 1.0
+    return _Shape(
+        length=len(text),
+        ends_sentence=bool(_SENTENCE_END.search(text)),
+        ends_link=bool(_LINK_END.search(text)),
+        ends_mid_sentence=bool(_MID_SENTENCE_END.search(text)),
+        starts_lower=text[:1].islower(),
+        inner_sentences=len(_INNER_SENTENCE.findall(text)),
+        capitalised=capitalised,
+        words=len(words),
+        name_colon=bool(_NAME_COLON.match(text)),
+        markup=bool(_MARKUP.search(text)),
+    )
+
+
+def _title_cost(s: _Shape) -> float:
+    cost = 0.0
+    if s.length > 2 * _LONG_LINE:
+        cost += 40
+    elif s.length > 250:
+        cost += 8
+    if s.length < 8:
+        cost += 3
+    if s.ends_mid_sentence:
+        cost += 4  # "... and", "... of the,": a wrapped line, never a whole title
+    elif s.ends_sentence:
+        cost += 1.5  # titles can end in "?", "!" or ".", but most do not
+    cost += 2.5 * min(s.inner_sentences, 4)
+    if s.starts_lower:
+        cost += 1.5
+    if s.titleish:
+        cost -= 1
+    elif s.words >= 6:
+        cost += 1  # sentence-case prose
+    if s.markup:
+        cost += 3
+    return cost
+
+
+def _abstract_cost(s: _Shape) -> float:
+    cost = 0.0
+    if s.length < 30:
+        cost += 3
+    if s.starts_lower:
+        cost += 1
+    if s.titleish and not s.ends_sentence and s.length < 200:
+        cost += 2  # reads like a second title, not like prose
+    return cost
+
+
+def _more_cost(s: _Shape, prev: _Shape, *, blank_before: bool, one_per_line: bool) -> float:
+    # In a page that keeps each paragraph on one line, a second line of an abstract is
+    # itself unusual; in a page wrapped by a narrow window it is the rule.
+    cost = 5.0 if one_per_line else 1.0
+    if blank_before:
+        cost += 8
+    if prev.length > _LONG_LINE:
+        cost += 4
+    if prev.ends_mid_sentence:
+        cost -= 2
+    elif prev.ends_sentence:
+        cost += 2
+    elif prev.ends_open:
+        cost -= 1
+    if s.starts_lower:
+        cost -= 2
+    elif s.titleish:
+        cost += 2
+    return cost
+
+
+def _furniture_cost(s: _Shape, line: Line) -> float:
+    """A header or footer line: cheap when known, affordable when short, else implausible."""
+    if line.boilerplate:
+        return -3
+    if s.length > 120 or s.inner_sentences:
+        return 20
+    return 1.5 + s.length / 80
+
+
+# Which role may follow which (None: the start of the page).
+_FOLLOWS: dict[Role, tuple[Role | None, ...]] = {
+    Role.HEADER: (None, Role.HEADER),
+    Role.TITLE: (None, Role.HEADER, Role.TITLE, Role.ABSTRACT, Role.MORE),
+    Role.ABSTRACT: (Role.TITLE,),
+    Role.MORE: (Role.ABSTRACT, Role.MORE),
+    Role.FOOTER: (Role.ABSTRACT, Role.MORE, Role.FOOTER),
+}
+_NO_ABSTRACT = 12.0  # a title with no abstract after it: only where the page was cut short
+_ACROSS_BOUNDARY = 50.0  # an abstract cannot continue past a metadata block
+
+
+def _step_cost(prev: Role | None, role: Role, prev_shape: _Shape | None, line: Line) -> float:
+    cost = 0.0
+    if prev is Role.TITLE and role is Role.TITLE:
+        cost += _NO_ABSTRACT
+    if role is Role.TITLE and prev in (Role.ABSTRACT, Role.MORE) and prev_shape is not None:
+        # An abstract that stops mid-sentence is more likely wrapped than finished.
+        if prev_shape.ends_mid_sentence:
+            cost += 3
+        elif prev_shape.ends_open:
+            cost += 1.5
+    if line.boundary_before and role in (Role.ABSTRACT, Role.MORE):
+        cost += _ACROSS_BOUNDARY
+    return cost
+
+
+def _end_cost(last: Role | None, *, truncated: bool) -> float:
+    if last is Role.TITLE and not truncated:
+        return _NO_ABSTRACT
+    return 0.0
+
+
+class _Costs:
+    """Every line's cost in every role, computed once for the Viterbi pass."""
+
+    def __init__(self, lines: Sequence[Line]) -> None:
+        self.lines = lines
+        self.shapes = [_shape(line.text) for line in lines]
+        # The global decision: does this page keep one paragraph per line? Then titles and
+        # abstracts strictly alternate, and a second abstract line needs strong evidence.
+        long_lines = sum(s.length > _LONG_LINE for s in self.shapes)
+        self.one_per_line = long_lines >= 0.25 * len(self.shapes)
+
+    def line(self, role: Role, index: int) -> float:
+        s, line = self.shapes[index], self.lines[index]
+        if role is Role.TITLE:
+            return _title_cost(s)
+        if role is Role.ABSTRACT:
+            return _abstract_cost(s)
+        if role is Role.MORE:
+            prev = self.shapes[index - 1]
+            return _more_cost(
+                s, prev, blank_before=line.blank_before, one_per_line=self.one_per_line
+            )
+        return _furniture_cost(s, line)
+
+    def step(self, prev: Role | None, role: Role, index: int) -> float:
+        prev_shape = self.shapes[index - 1] if index else None
+        return _step_cost(prev, role, prev_shape, self.lines[index])
+
+
+def assign_roles(lines: Sequence[Line], *, truncated: bool = False) -> list[Role]:
+    """The cheapest role for every line under the page grammar (Viterbi over the lines).
+
+    ``truncated``: the text stops mid-line, so a final title without abstract is expected.
+    """
+    if not lines:
+        return []
+    costs = _Costs(lines)
+    best: dict[Role | None, float] = {None: 0.0}
+    back: list[dict[Role, Role | None]] = []
+    for index in range(len(lines)):
+        here: dict[Role | None, float] = {}
+        came_from: dict[Role, Role | None] = {}
+        for role in Role:
+            options = [
+                (best[prev] + costs.step(prev, role, index), prev)
+                for prev in _FOLLOWS[role]
+                if prev in best
+            ]
+            if not options:
+                continue
+            total, prev = min(options, key=lambda option: option[0])
+            here[role] = total + costs.line(role, index)
+            came_from[role] = prev
+        best = here
+        back.append(came_from)
+    last = min(best, key=lambda role: best[role] + _end_cost(role, truncated=truncated))
+    return _trace(back, last)
+
+
+def _trace(back: list[dict[Role, Role | None]], last: Role | None) -> list[Role]:
+    roles: list[Role] = []
+    role = last
+    for came_from in reversed(back):
+        assert role is not None  # every line has a role; only the start has none
+        roles.append(role)
+        role = came_from[role]
+    roles.reverse()
+    return roles
