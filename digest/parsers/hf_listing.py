@@ -19,6 +19,7 @@ is decided over the whole page at once (``listing_roles``).
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,7 +28,14 @@ from datetime import date
 from digest.errors import SourceError
 from digest.models import Paper
 from digest.parsers.common import clean_text, decode_text
-from digest.parsers.listing_roles import Line, Role, assign_roles
+from digest.parsers.listing_roles import (
+    Line,
+    Role,
+    assign_roles,
+    can_be_title,
+    ends_paragraph,
+    title_cased,
+)
 
 __all__ = ["looks_like_hf_listing", "parse_hf_listing"]
 
@@ -61,8 +69,8 @@ _GLUED = ("Subscribe", "Daily Papers", "byAK and the research community")
 _HEADER_LINES = 12  # glued header text is looked for only near the top of the page
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
 _MIN_ABSTRACT = 40
-# What shows a text is no headerless page: a README's heading, list, table or link, a tab.
-_MARKUP = re.compile(r"^(?:#|```|\||[-*+] |> |\d+[.)] )|\]\(|[|\t]")
+_MIN_HEADERLESS = 3  # papers a page without header or metadata must show to be taken for one
+_LONG_ABSTRACT = 300  # real abstracts run to 1,000-2,000 characters
 _PROSE = re.compile(r"[^\W_]|\s")  # letters, digits and spaces: the stuff of prose
 _MAX_ORGANISATION = 120
 
@@ -193,23 +201,21 @@ def _entries(page: _Page) -> list[_Entry]:
         elif role in (Role.ABSTRACT, Role.MORE) and entries:
             entries[-1].abstract_lines.append(line.text)
             entries[-1].meta = page.meta.get(index, entries[-1].meta)
-    if page.truncated and entries and _cut_short(entries[-1], page, roles):
+    if page.truncated and entries and _cut_short(entries[-1], roles):
         entries.pop()
     return entries
 
 
-def _cut_short(entry: _Entry, page: _Page, roles: Sequence[Role]) -> bool:
+def _cut_short(entry: _Entry, roles: Sequence[Role]) -> bool:
     """Whether the page stops inside this (last) entry's abstract.
 
     The text ends mid-line, the entry has no metadata after it, and its abstract stops
-    without a sentence end: a copy or download cut in the middle. An abstract that truly
-    ends on a bare link looks the same and is dropped too; a partial abstract is worse.
+    where no abstract does (not on a sentence end or a link): a copy or download cut in the
+    middle. Keeping it would store a partial abstract as if whole.
     """
     if entry.meta is not None or not entry.abstract_lines:
         return False
-    if roles[-1] not in (Role.ABSTRACT, Role.MORE):
-        return False
-    return not _SENTENCE_END.search(entry.abstract_lines[-1])
+    return roles[-1] in (Role.ABSTRACT, Role.MORE) and not ends_paragraph(entry.abstract_lines[-1])
 
 
 def _to_paper(entry: _Entry, source: str) -> Paper:
@@ -246,28 +252,48 @@ def parse_hf_listing(
 
 def looks_like_hf_listing(text: str) -> bool:
     """Whether plain text is a Daily Papers page: its header, its metadata, or its shape."""
-    head = text[:3000].lower()
-    if _BANNER in head or ("daily papers" in head and ("byak" in head or "subscribe" in head)):
+    if _has_page_header(text):
         return True
-    lines = [line.strip() for line in text.splitlines()]
-    if sum(1 for line in lines if _AUTHORS_LINE.match(line) or line == "·") >= 2:
+    lines = [line for line in _clean_lines(text) if line]
+    dated = (
+        _AUTHORS_LINE.match(line) or (line == "·" and _DATE_LINE.match(after))
+        for line, after in itertools.pairwise(lines)
+    )
+    if sum(1 for marker in dated if marker) >= 2:
         return True
     return _shaped_like_listing(text)
 
 
+def _has_page_header(text: str) -> bool:
+    """The page's banner line, or two of its header lines, near the top: as lines, so a
+    README that merely names them ("Daily Papers", "Subscribe") is not taken for a page."""
+    markers = 0
+    for line in [line for line in _clean_lines(text[:5000]) if line][:_HEADER_LINES]:
+        lowered = line.lower()
+        if lowered.startswith(_BANNER):
+            return True
+        markers += lowered in _BOILERPLATE[1:]  # not "new": too common a word
+    return markers >= 2
+
+
 def _shaped_like_listing(text: str) -> bool:
     """A page with no header and no metadata left: demand that nearly all of it reads as
-    title lines each followed by a long prose abstract, so a README or notes are refused."""
+    short title lines each followed by a long prose abstract, so notes, a licence or a
+    README are refused."""
     papers = _papers(text, None, SOURCE)
-    if len(papers) < 3:
+    if len(papers) < _MIN_HEADERLESS:
         return False
     abstracts = "".join(paper.abstract for paper in papers)
     covered = sum(len(paper.title) for paper in papers) + len(abstracts)
     content = sum(len(clean_text(line)) for line in text.splitlines())
-    prose = len(_PROSE.findall(abstracts)) / len(abstracts)
+    long_abstracts = sum(len(paper.abstract) >= _LONG_ABSTRACT for paper in papers)
+    statements = sum(paper.title.endswith(".") for paper in papers)
+    cased = sum(title_cased(paper.title) for paper in papers)
     return (
         covered >= 0.9 * content
-        and len(abstracts) >= 300 * len(papers)
-        and prose >= 0.9
-        and not any(_MARKUP.search(paper.title) for paper in papers)
+        and long_abstracts >= 0.7 * len(papers)
+        and statements <= 0.4 * len(papers)
+        and cased >= 0.6 * len(papers)
+        and all(can_be_title(paper.title) for paper in papers)
+        and len(_PROSE.findall(abstracts)) >= 0.9 * len(abstracts)
     )

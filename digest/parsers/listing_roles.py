@@ -16,11 +16,12 @@ oddity, 8 or more is a near-contradiction. Only differences between a line's rol
 from __future__ import annotations
 
 import enum
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Line", "Role", "assign_roles"]
+__all__ = ["Line", "Role", "assign_roles", "can_be_title", "ends_paragraph", "title_cased"]
 
 
 class Role(enum.Enum):
@@ -47,8 +48,26 @@ _LINK_END = re.compile(r"(?:https?://|www\.)\S*$|\.(?:com|org|io|ai|net|edu|html
 _MID_SENTENCE_END = re.compile(r"[,;:(\-–—]$|\b(?:and|or|the|of|a|an|to|in|for|with)$")
 # A sentence boundary inside the line: "... tasks. We show ..."; titles almost never have one.
 _INNER_SENTENCE = re.compile(r"[a-z0-9)\]%][.!?]\s+[A-Z]")
+# ... but "When, Why and How Much? Adaptive ..." and "Compose Your Policies! Improving ...":
+# a question or exclamation inside a title is common, a full stop is not.
+_INNER_STATEMENT = re.compile(r"[a-z0-9)\]%]\.\s+[A-Z]")
+# Longer words Title Case leaves in lower case; they say nothing either way.
+_MINOR_WORDS = frozenset(
+    (
+        *("with", "from", "into", "onto", "over", "under", "upon", "than", "that", "this"),
+        *("these", "those", "their", "through", "towards", "toward", "without", "within"),
+        *("across", "between", "beyond", "about", "after", "before", "during", "versus"),
+        *("when", "where", "which", "while"),
+    )
+)
+_CONTINUING = frozenset(",;:)(")
+_PROSE_START = re.compile(
+    r"^(?:We|Our|In this|This (?:paper|work|article|study)|However|Moreover|Furthermore|"
+    r"Additionally|Specifically|Finally|Here,? we|Experiments|Extensive)\b"
+)
 _NAME_COLON = re.compile(r"^\S{2,40}:\s")  # "BQ-NCO: ...", the common "Name: subtitle" title
-_MARKUP = re.compile(r"^(?:#|```|\||[-*+] |> )|\]\(")  # a README's heading, list or link
+# A README's heading, list item, quote, table row or link: not a title.
+_MARKUP = re.compile(r"^(?:#|```|[-*+] |> |\d+[.)] )|\]\(|\|")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
 # A title is one line of at most ~250 characters; the unwrapped abstracts of real pages run
@@ -64,16 +83,18 @@ class _Shape:
     ends_sentence: bool
     ends_link: bool
     ends_mid_sentence: bool
-    starts_lower: bool
+    starts_lower: bool  # or with punctuation that continues a sentence: "(COCOA) for ..."
+    starts_prose: bool  # "We propose ...", "In this paper ...": how abstract sentences start
     inner_sentences: int
-    capitalised: float  # share of the longer words after the first that start upper case
+    inner_statements: int
+    capitalised: float  # share of the longer content words after the first in upper case
     words: int
     name_colon: bool
     markup: bool
 
     @property
     def titleish(self) -> bool:
-        return self.capitalised >= 0.6 or self.name_colon
+        return self.capitalised >= 0.75 or self.name_colon
 
     @property
     def ends_open(self) -> bool:
@@ -81,17 +102,35 @@ class _Shape:
         return not self.ends_sentence and not self.ends_link
 
 
+def ends_paragraph(text: str) -> bool:
+    """Whether a line stops where an abstract may end: a sentence end or a link."""
+    return bool(_SENTENCE_END.search(text) or _LINK_END.search(text))
+
+
+def can_be_title(text: str) -> bool:
+    """Whether a line could be a whole title: short, not stopping mid-sentence, no markup."""
+    s = _shape(text)
+    return s.length <= 250 and not s.ends_mid_sentence and not s.markup
+
+
+def title_cased(text: str) -> bool:
+    """Whether a line is in Title Case or of the "Name: subtitle" form, as most titles are."""
+    return _shape(text).titleish
+
+
 def _shape(text: str) -> _Shape:
     words = _WORD.findall(text)
-    longer = [w for w in words[1:] if len(w) >= 4]
+    longer = [w for w in words[1:] if len(w) >= 4 and w.lower() not in _MINOR_WORDS]
     capitalised = sum(w[0].isupper() for w in longer) / len(longer) if longer else 1.0
     return _Shape(
         length=len(text),
         ends_sentence=bool(_SENTENCE_END.search(text)),
         ends_link=bool(_LINK_END.search(text)),
         ends_mid_sentence=bool(_MID_SENTENCE_END.search(text)),
-        starts_lower=text[:1].islower(),
+        starts_lower=text[:1].islower() or text[:1] in _CONTINUING,
+        starts_prose=bool(_PROSE_START.match(text)),
         inner_sentences=len(_INNER_SENTENCE.findall(text)),
+        inner_statements=len(_INNER_STATEMENT.findall(text)),
         capitalised=capitalised,
         words=len(words),
         name_colon=bool(_NAME_COLON.match(text)),
@@ -111,8 +150,10 @@ def _title_cost(s: _Shape) -> float:
         cost += 4  # "... and", "... of the,": a wrapped line, never a whole title
     elif s.ends_sentence:
         cost += 1.5  # titles can end in "?", "!" or ".", but most do not
-    cost += 2.5 * min(s.inner_sentences, 4)
+    cost += 2.5 * min(s.inner_statements, 4) + 1.0 * min(s.inner_sentences, 4)
     if s.starts_lower:
+        cost += 1.5
+    if s.starts_prose:
         cost += 1.5
     if s.titleish:
         cost -= 1
@@ -146,6 +187,8 @@ def _more_cost(s: _Shape, prev: _Shape, *, blank_before: bool, one_per_line: boo
         cost -= 2
     elif prev.ends_sentence:
         cost += 2
+    elif prev.ends_link:
+        cost += 1  # "code at https://...": a link usually closes an abstract
     elif prev.ends_open:
         cost -= 1
     if s.starts_lower:
@@ -191,6 +234,36 @@ def _step_cost(prev: Role | None, role: Role, prev_shape: _Shape | None, line: L
     return cost
 
 
+def _wrap_width(lines: Sequence[Line]) -> int | None:
+    """The width a narrow window wrapped the text at, or None when it was not wrapped.
+
+    Measured on lines surely wrapped (the next line goes on in lower case); a high
+    percentile, as the last word of a wrapped line rarely reaches the edge exactly.
+    """
+    lengths = sorted(
+        len(line.text)
+        for line, after in itertools.pairwise(lines)
+        if after.text[:1].islower() and not after.blank_before
+    )
+    if len(lengths) < _MIN_WRAPPED:
+        return None
+    return lengths[(len(lengths) - 1) * 9 // 10]
+
+
+_MIN_WRAPPED = 5  # surely wrapped lines needed before the width is trusted
+_WIDTH_SLACK = 2
+
+
+def _would_have_fit(prev: Line, line: Line, width: int | None) -> bool | None:
+    """Whether the line's first word fitted on the previous line: then the previous line
+    ended its paragraph (a wrapping window breaks a line only when the next word does not
+    fit). None when the page is not wrapped."""
+    if width is None:
+        return None
+    first = line.text.split(" ", 1)[0]
+    return len(prev.text) + 1 + len(first) <= width
+
+
 def _end_cost(last: Role | None, *, truncated: bool) -> float:
     if last is Role.TITLE and not truncated:
         return _NO_ABSTRACT
@@ -207,23 +280,46 @@ class _Costs:
         # abstracts strictly alternate, and a second abstract line needs strong evidence.
         long_lines = sum(s.length > _LONG_LINE for s in self.shapes)
         self.one_per_line = long_lines >= 0.25 * len(self.shapes)
+        self.width = None if self.one_per_line else _wrap_width(lines)
 
     def line(self, role: Role, index: int) -> float:
         s, line = self.shapes[index], self.lines[index]
         if role is Role.TITLE:
             return _title_cost(s)
         if role is Role.ABSTRACT:
-            return _abstract_cost(s)
+            return _abstract_cost(s) + self._wrap_cost(role, index)
         if role is Role.MORE:
             prev = self.shapes[index - 1]
-            return _more_cost(
+            cost = _more_cost(
                 s, prev, blank_before=line.blank_before, one_per_line=self.one_per_line
             )
+            return cost + self._wrap_cost(role, index)
         return _furniture_cost(s, line)
+
+    def _wrap_cost(self, role: Role, index: int) -> float:
+        """What a narrow window's wrapping says of an abstract line (nothing if unwrapped)."""
+        if self.width is None:
+            return 0.0
+        cost = 0.0
+        text = self.lines[index].text
+        if len(text) > self.width + _WIDTH_SLACK and " " in text:
+            cost += 4  # wider than the window: a title the window did not wrap
+        if role is Role.MORE:
+            fit = _would_have_fit(self.lines[index - 1], self.lines[index], self.width)
+            cost += 3.0 if fit else -1.5
+        return cost
 
     def step(self, prev: Role | None, role: Role, index: int) -> float:
         prev_shape = self.shapes[index - 1] if index else None
-        return _step_cost(prev, role, prev_shape, self.lines[index])
+        cost = _step_cost(prev, role, prev_shape, self.lines[index])
+        # After a full line, a wrapped abstract more likely went on than ended.
+        after_abstract = role is Role.TITLE and prev in (Role.ABSTRACT, Role.MORE)
+        if (
+            after_abstract
+            and _would_have_fit(self.lines[index - 1], self.lines[index], self.width) is False
+        ):
+            cost += 1.5
+        return cost
 
 
 def assign_roles(lines: Sequence[Line], *, truncated: bool = False) -> list[Role]:
