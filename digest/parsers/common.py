@@ -49,8 +49,9 @@ def decode_text(data: bytes, source: str) -> str:
 
     UTF-8 with or without BOM; UTF-16 with BOM (Windows "Unicode" text); lines that are not
     UTF-8 are read as cp1252 (a superset of latin-1's printable characters), line by line,
-    so a file pasted together from two encodings still reads. A multi-byte character cut
-    at the very end (a truncated download) is dropped. Binary data is refused.
+    so a file pasted together from two encodings still reads. In text that is UTF-8 up to
+    a multi-byte character cut at the very end (a truncated download), that part character
+    is dropped. Binary data is refused.
     """
     if len(data) > MAX_PAYLOAD_BYTES:
         raise SourceError(source, f"payload of {len(data)} bytes exceeds {MAX_PAYLOAD_BYTES}")
@@ -63,8 +64,11 @@ def decode_text(data: bytes, source: str) -> str:
         body = data.removeprefix(codecs.BOM_UTF8)
         try:
             text = body.decode("utf-8")
-        except UnicodeDecodeError:
-            text = "".join(_decode_line(line) for line in body.splitlines(keepends=True))
+        except UnicodeDecodeError as exc:
+            if exc.reason == "unexpected end of data":  # all UTF-8 but a character cut at the end
+                text = body[: exc.start].decode("utf-8")
+            else:
+                text = "".join(_decode_line(line) for line in body.splitlines(keepends=True))
     if _looks_binary(text):
         raise SourceError(source, "binary data, not text")
     return text
@@ -73,9 +77,8 @@ def decode_text(data: bytes, source: str) -> str:
 def _decode_line(line: bytes) -> str:
     try:
         return line.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.reason == "unexpected end of data":  # only a cut character at the very end
-            return line[: exc.start].decode("utf-8")
+    except UnicodeDecodeError:
+        pass
     try:
         return line.decode("cp1252")
     except UnicodeDecodeError:  # the five bytes cp1252 leaves undefined

@@ -15,6 +15,7 @@ oddity, 8 or more is a near-contradiction. Only differences between a line's rol
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import itertools
 import re
@@ -120,8 +121,10 @@ def title_cased(text: str) -> bool:
 
 def _shape(text: str) -> _Shape:
     words = _WORD.findall(text)
-    longer = [w for w in words[1:] if len(w) >= 4 and w.lower() not in _MINOR_WORDS]
-    capitalised = sum(w[0].isupper() for w in longer) / len(longer) if longer else 1.0
+    # Title Case shows in the longer content words; lacking any, in whatever words follow.
+    counted = [w for w in words[1:] if len(w) >= 4 and w.lower() not in _MINOR_WORDS]
+    counted = counted or words[1:]
+    capitalised = sum(w[0].isupper() for w in counted) / len(counted) if counted else 0.5
     return _Shape(
         length=len(text),
         ends_sentence=bool(_SENTENCE_END.search(text)),
@@ -158,7 +161,7 @@ def _title_cost(s: _Shape) -> float:
     if s.titleish:
         cost -= 1
     elif s.words >= 6:
-        cost += 1  # sentence-case prose
+        cost += 1.5  # sentence-case prose
     if s.markup:
         cost += 3
     return cost
@@ -170,8 +173,8 @@ def _abstract_cost(s: _Shape) -> float:
         cost += 3
     if s.starts_lower:
         cost += 1
-    if s.titleish and not s.ends_sentence and s.length < 200:
-        cost += 2  # reads like a second title, not like prose
+    if s.titleish and s.length < 200:
+        cost += 3  # reads like a second title, not like prose
     return cost
 
 
@@ -204,7 +207,12 @@ def _furniture_cost(s: _Shape, line: Line) -> float:
         return -3
     if s.length > 120 or s.inner_sentences:
         return 20
-    return 1.5 + s.length / 80
+    cost = 1.5 + s.length / 80
+    if s.ends_sentence and s.words >= 5 and not s.titleish:
+        cost += 2.5  # a sentence of prose: part of an abstract, not page furniture
+    if s.starts_lower:
+        cost += 1
+    return cost
 
 
 # Which role may follow which (None: the start of the page).
@@ -270,12 +278,31 @@ def _end_cost(last: Role | None, *, truncated: bool) -> float:
     return 0.0
 
 
+def _judged_by_start(s: _Shape) -> _Shape:
+    """The shape of a line cut off by the end of the text: short and unfinished only
+    because of the cut, so its length, ending and casing say nothing; its start still does."""
+    return dataclasses.replace(
+        s,
+        length=_LONG_LINE // 4,
+        ends_sentence=True,
+        ends_link=False,
+        ends_mid_sentence=False,
+        inner_sentences=0,
+        inner_statements=0,
+        capitalised=0.5,
+        words=3,
+    )
+
+
 class _Costs:
     """Every line's cost in every role, computed once for the Viterbi pass."""
 
-    def __init__(self, lines: Sequence[Line]) -> None:
+    def __init__(self, lines: Sequence[Line], *, truncated: bool) -> None:
         self.lines = lines
         self.shapes = [_shape(line.text) for line in lines]
+        self.cut = len(lines) - 1 if truncated else None
+        if self.cut is not None:
+            self.shapes[self.cut] = _judged_by_start(self.shapes[self.cut])
         # The global decision: does this page keep one paragraph per line? Then titles and
         # abstracts strictly alternate, and a second abstract line needs strong evidence.
         long_lines = sum(s.length > _LONG_LINE for s in self.shapes)
@@ -296,6 +323,13 @@ class _Costs:
             return cost + self._wrap_cost(role, index)
         return _furniture_cost(s, line)
 
+    def _fit(self, index: int) -> bool | None:
+        """Whether line ``index``'s first word would have fitted on the line before (None:
+        the page is not wrapped, or the line is cut off and its first word maybe too)."""
+        if index == self.cut:
+            return None
+        return _would_have_fit(self.lines[index - 1], self.lines[index], self.width)
+
     def _wrap_cost(self, role: Role, index: int) -> float:
         """What a narrow window's wrapping says of an abstract line (nothing if unwrapped)."""
         if self.width is None:
@@ -304,8 +338,8 @@ class _Costs:
         text = self.lines[index].text
         if len(text) > self.width + _WIDTH_SLACK and " " in text:
             cost += 4  # wider than the window: a title the window did not wrap
-        if role is Role.MORE:
-            fit = _would_have_fit(self.lines[index - 1], self.lines[index], self.width)
+        fit = self._fit(index)
+        if role is Role.MORE and fit is not None:
             cost += 3.0 if fit else -1.5
         return cost
 
@@ -314,10 +348,7 @@ class _Costs:
         cost = _step_cost(prev, role, prev_shape, self.lines[index])
         # After a full line, a wrapped abstract more likely went on than ended.
         after_abstract = role is Role.TITLE and prev in (Role.ABSTRACT, Role.MORE)
-        if (
-            after_abstract
-            and _would_have_fit(self.lines[index - 1], self.lines[index], self.width) is False
-        ):
+        if after_abstract and self._fit(index) is False:
             cost += 1.5
         return cost
 
@@ -329,7 +360,7 @@ def assign_roles(lines: Sequence[Line], *, truncated: bool = False) -> list[Role
     """
     if not lines:
         return []
-    costs = _Costs(lines)
+    costs = _Costs(lines, truncated=truncated)
     best: dict[Role | None, float] = {None: 0.0}
     back: list[dict[Role, Role | None]] = []
     for index in range(len(lines)):
