@@ -111,8 +111,9 @@ def _unglue(line: str) -> str:
         changed = False
         for word in _GLUED:
             rest = line[len(word) :]
-            # "SubscribeMy Title" is glued; "Subscribers Matter" is a title of its own.
-            if line.startswith(word) and rest and not rest[0].islower():
+            # "SubscribeMy Title" is glued; "Subscribers Matter" and "Subscribe now to ..."
+            # are text of their own.
+            if line.startswith(word) and rest and not (rest[0].islower() or rest[0].isspace()):
                 line = rest.strip()
                 changed = True
     return line

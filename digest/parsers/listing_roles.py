@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import itertools
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,7 +47,13 @@ class Line:
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
 # Abstracts often end on a link with no period after it.
 _LINK_END = re.compile(r"(?:https?://|www\.)\S*$|\.(?:com|org|io|ai|net|edu|html?)/?$", re.I)
-_MID_SENTENCE_END = re.compile(r"[,;:(\-–—]$|\b(?:and|or|the|of|a|an|to|in|for|with)$")
+# A line stopping on a comma or a lower-case function word stops mid-sentence: wrapped text,
+# never a whole title (Title Case capitalises a final "For": "... Good For").
+_MID_SENTENCE_END = re.compile(
+    r"[,;:(\-–—]$|\b(?:and|or|but|nor|the|of|a|an|to|in|on|at|by|for|with|from|as|into|"
+    r"than|that|which|whose|while|is|are|was|were|be|been|has|have|had|can|could|may|might|"
+    r"will|would|should|its|their|our|this|these|such|both|via|we|it)$"
+)
 # A sentence boundary inside the line: "... tasks. We show ..."; titles almost never have one.
 _INNER_SENTENCE = re.compile(r"[a-z0-9)\]%][.!?]\s+[A-Z]")
 # ... but "When, Why and How Much? Adaptive ..." and "Compose Your Policies! Improving ...":
@@ -62,11 +69,16 @@ _MINOR_WORDS = frozenset(
     )
 )
 _CONTINUING = frozenset(",;:)(")
-_PROSE_START = re.compile(
-    r"^(?:We|Our|In this|This (?:paper|work|article|study)|However|Moreover|Furthermore|"
-    r"Additionally|Specifically|Finally|Here,? we|Experiments|Extensive)\b"
+_CAPITALISED = re.compile(r"^[A-Z][a-z]+\b(?![-.\d])")
+_PROSE_START = re.compile(r"^(?:We|Our|In this|This (?:paper|work|article|study)|Here,? we)\b")
+# A sentence that leans on the one before: it goes on an abstract, it never starts one.
+_CONNECTIVE = re.compile(
+    r"^(?:Furthermore|Moreover|However|Additionally|Specifically|Finally|Thus|Therefore|"
+    r"Hence|Consequently|In addition|In particular|To this end|Notably|Importantly|Besides|"
+    r"Then|Lastly|Second|Third|Experiments|Extensive experiments)\b"
 )
-_NAME_COLON = re.compile(r"^\S{2,40}:\s")  # "BQ-NCO: ...", the common "Name: subtitle" title
+# "BQ-NCO: Bisimulation ...", the common "Name: Subtitle" title (but not "Code: https://...").
+_NAME_COLON = re.compile(r"^\S{2,40}:\s+(?!https?://|www\.)[A-Z0-9]")
 # A README's heading, list item, quote, table row or link: not a title.
 _MARKUP = re.compile(r"^(?:#|```|[-*+] |> |\d+[.)] )|\]\(|\|")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
@@ -85,7 +97,9 @@ class _Shape:
     ends_link: bool
     ends_mid_sentence: bool
     starts_lower: bool  # or with punctuation that continues a sentence: "(COCOA) for ..."
-    starts_prose: bool  # "We propose ...", "In this paper ...": how abstract sentences start
+    starts_capitalised: bool  # an ordinary capitalised word ("Method"), not "GPT-4", "iMix"
+    starts_prose: bool  # "We propose ...", "However, ...": how abstract sentences start
+    starts_connective: bool  # "Furthermore, ...", "However, ...": never an abstract's first
     inner_sentences: int
     inner_statements: int
     capitalised: float  # share of the longer content words after the first in upper case
@@ -121,9 +135,11 @@ def title_cased(text: str) -> bool:
 
 def _shape(text: str) -> _Shape:
     words = _WORD.findall(text)
-    # Title Case shows in the longer content words; lacking any, in whatever words follow.
+    # Title Case shows in the longer content words; lacking enough, in all words after the
+    # first ("Policy-Guided Diffusion"; but not "Aaa aaa aaa LLMs.").
     counted = [w for w in words[1:] if len(w) >= 4 and w.lower() not in _MINOR_WORDS]
-    counted = counted or words[1:]
+    if len(counted) < 3:
+        counted = words[1:]
     capitalised = sum(w[0].isupper() for w in counted) / len(counted) if counted else 0.5
     return _Shape(
         length=len(text),
@@ -131,7 +147,9 @@ def _shape(text: str) -> _Shape:
         ends_link=bool(_LINK_END.search(text)),
         ends_mid_sentence=bool(_MID_SENTENCE_END.search(text)),
         starts_lower=text[:1].islower() or text[:1] in _CONTINUING,
-        starts_prose=bool(_PROSE_START.match(text)),
+        starts_prose=bool(_PROSE_START.match(text) or _CONNECTIVE.match(text)),
+        starts_connective=bool(_CONNECTIVE.match(text)),
+        starts_capitalised=bool(_CAPITALISED.match(text)),
         inner_sentences=len(_INNER_SENTENCE.findall(text)),
         inner_statements=len(_INNER_STATEMENT.findall(text)),
         capitalised=capitalised,
@@ -168,7 +186,7 @@ def _title_cost(s: _Shape) -> float:
 
 
 def _abstract_cost(s: _Shape) -> float:
-    cost = 0.0
+    cost = 3.0 if s.starts_connective else 0.0
     if s.length < 30:
         cost += 3
     if s.starts_lower:
@@ -198,6 +216,8 @@ def _more_cost(s: _Shape, prev: _Shape, *, blank_before: bool, one_per_line: boo
         cost -= 2
     elif s.titleish:
         cost += 2
+    elif prev.ends_open and s.starts_capitalised:
+        cost += 1  # "... we propose\nMethod ...": names occur mid-sentence, but not often
     return cost
 
 
@@ -208,10 +228,12 @@ def _furniture_cost(s: _Shape, line: Line) -> float:
     if s.length > 120 or s.inner_sentences:
         return 20
     cost = 1.5 + s.length / 80
-    if s.ends_sentence and s.words >= 5 and not s.titleish:
-        cost += 2.5  # a sentence of prose: part of an abstract, not page furniture
+    if s.words >= 5 and not s.titleish:
+        cost += 2 + (1.5 if s.ends_sentence else 0)  # prose: an abstract's, not the page's
     if s.starts_lower:
         cost += 1
+    if s.ends_link:
+        cost += 2  # page text shows a link's words, not its address; abstracts do
     return cost
 
 
@@ -262,14 +284,25 @@ _MIN_WRAPPED = 5  # surely wrapped lines needed before the width is trusted
 _WIDTH_SLACK = 2
 
 
-def _would_have_fit(prev: Line, line: Line, width: int | None) -> bool | None:
-    """Whether the line's first word fitted on the previous line: then the previous line
-    ended its paragraph (a wrapping window breaks a line only when the next word does not
-    fit). None when the page is not wrapped."""
+def _wrap_evidence(prev: Line, line: Line, width: int | None) -> float:
+    """How strongly a narrow window's wrapping says the previous line ended its paragraph
+    (positive) or went on into this one (negative); 0 when the page is not wrapped.
+
+    A window breaks a line only when the next word does not fit. So if this line's first
+    word would have fitted on the previous line, that line ended a paragraph. If it would
+    not have, the previous line was full: that is certain for a wrapped line but happens
+    by chance to a paragraph's last line (length spread over the width) with probability
+    about (word + 1) / width, so the evidence is the log of that ratio: weak for long words.
+    """
     if width is None:
-        return None
+        return 0.0
     first = line.text.split(" ", 1)[0]
-    return len(prev.text) + 1 + len(first) <= width
+    if len(prev.text) + 1 + len(first) <= width:
+        return _FITTED
+    return -min(_FITTED, math.log(width / (len(first) + 1)))
+
+
+_FITTED = 3.0
 
 
 def _end_cost(last: Role | None, *, truncated: bool) -> float:
@@ -323,12 +356,12 @@ class _Costs:
             return cost + self._wrap_cost(role, index)
         return _furniture_cost(s, line)
 
-    def _fit(self, index: int) -> bool | None:
-        """Whether line ``index``'s first word would have fitted on the line before (None:
-        the page is not wrapped, or the line is cut off and its first word maybe too)."""
+    def _wrap(self, index: int) -> float:
+        """``_wrap_evidence`` before line ``index`` (none for a cut-off line: its first word
+        may be cut too)."""
         if index == self.cut:
-            return None
-        return _would_have_fit(self.lines[index - 1], self.lines[index], self.width)
+            return 0.0
+        return _wrap_evidence(self.lines[index - 1], self.lines[index], self.width)
 
     def _wrap_cost(self, role: Role, index: int) -> float:
         """What a narrow window's wrapping says of an abstract line (nothing if unwrapped)."""
@@ -338,9 +371,9 @@ class _Costs:
         text = self.lines[index].text
         if len(text) > self.width + _WIDTH_SLACK and " " in text:
             cost += 4  # wider than the window: a title the window did not wrap
-        fit = self._fit(index)
-        if role is Role.MORE and fit is not None:
-            cost += 3.0 if fit else -1.5
+        if role is Role.MORE:
+            evidence = self._wrap(index)  # ended: all of it; went on: half, the title the rest
+            cost += evidence if evidence > 0 else evidence / 2
         return cost
 
     def step(self, prev: Role | None, role: Role, index: int) -> float:
@@ -348,8 +381,8 @@ class _Costs:
         cost = _step_cost(prev, role, prev_shape, self.lines[index])
         # After a full line, a wrapped abstract more likely went on than ended.
         after_abstract = role is Role.TITLE and prev in (Role.ABSTRACT, Role.MORE)
-        if after_abstract and self._fit(index) is False:
-            cost += 1.5
+        if after_abstract:
+            cost -= min(0.0, self._wrap(index)) / 2
         return cost
 
 

@@ -171,7 +171,8 @@ def test_page_cut_inside_a_multibyte_character() -> None:
 
 # --- generated pages ------------------------------------------------------------------------
 _WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=3, max_size=11)
-_TITLE = st.builds(
+_TERM = st.sampled_from(["LLMs", "RL", "3.5%", "(MoE)", "GPT-4", "e.g.", "state-of-the-art", "2x"])
+_TITLE_CASE = st.builds(
     lambda words, colon, end: (
         " ".join(w.capitalize() for w in words).replace(" ", ": ", 1 if colon else 0) + end
     ),
@@ -179,10 +180,20 @@ _TITLE = st.builds(
     st.booleans(),
     st.sampled_from(["", "", "", "?", ".", "!"]),
 )
-_SENTENCE = st.lists(_WORD, min_size=10, max_size=30).map(
-    lambda words: " ".join(words).capitalize() + "."
+# Some titles are in sentence case ("Solving robust MDPs as a sequence of ..."); those seen
+# end without a full stop.
+_SENTENCE_CASE = st.lists(st.one_of(_WORD, _TERM), min_size=4, max_size=12).map(
+    lambda words: " ".join(words)[:1].upper() + " ".join(words)[1:]
 )
-_ABSTRACT = st.lists(_SENTENCE, min_size=1, max_size=8).map(" ".join)
+_TITLE = st.one_of(_TITLE_CASE, _TITLE_CASE, _SENTENCE_CASE)
+_SENTENCE = st.lists(st.one_of(_WORD, _WORD, _WORD, _TERM), min_size=10, max_size=30).map(
+    lambda words: " ".join(words)[:1].upper() + " ".join(words)[1:] + "."
+)
+_ABSTRACT = st.builds(
+    lambda sentences, link: " ".join(sentences) + link,
+    st.lists(_SENTENCE, min_size=1, max_size=8),
+    st.sampled_from(["", "", "", " Code: https://github.com/lab/repo"]),
+)
 
 
 @settings(max_examples=60, deadline=None)
