@@ -54,6 +54,8 @@ _MID_SENTENCE_END = re.compile(
     r"than|that|which|whose|while|is|are|was|were|be|been|has|have|had|can|could|may|might|"
     r"will|would|should|its|their|our|this|these|such|both|via|we|it)$"
 )
+# Abbreviations whose full stop ends no sentence: "e.g. LLMs", "et al. In".
+_ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|vs|cf|et al|viz|resp|approx|Fig|Eq|Sec)\.")
 # A sentence boundary inside the line: "... tasks. We show ..."; titles almost never have one.
 _INNER_SENTENCE = re.compile(r"[a-z0-9)\]%][.!?]\s+[A-Z]")
 # ... but "When, Why and How Much? Adaptive ..." and "Compose Your Policies! Improving ...":
@@ -136,22 +138,26 @@ def title_cased(text: str) -> bool:
 def _shape(text: str) -> _Shape:
     words = _WORD.findall(text)
     # Title Case shows in the longer content words; lacking enough, in all words after the
-    # first ("Policy-Guided Diffusion"; but not "Aaa aaa aaa LLMs.").
-    counted = [w for w in words[1:] if len(w) >= 4 and w.lower() not in _MINOR_WORDS]
+    # first ("Policy-Guided Diffusion"). Acronyms and names like "GPT-4", "LLMs", "iMix" are
+    # written so in any text and say nothing.
+    plain_words = [w for w in words[1:] if w[1:].islower() or w.islower()]
+    counted = [w for w in plain_words if len(w) >= 4 and w.lower() not in _MINOR_WORDS]
     if len(counted) < 3:
-        counted = words[1:]
+        counted = plain_words
     capitalised = sum(w[0].isupper() for w in counted) / len(counted) if counted else 0.5
+    # Sentence ends are judged with abbreviations' full stops taken out ("e.g" ends mid-way).
+    plain = _ABBREVIATION.sub(lambda m: m.group(0)[:-1] + ",", text)
     return _Shape(
         length=len(text),
-        ends_sentence=bool(_SENTENCE_END.search(text)),
+        ends_sentence=bool(_SENTENCE_END.search(plain)),
         ends_link=bool(_LINK_END.search(text)),
-        ends_mid_sentence=bool(_MID_SENTENCE_END.search(text)),
+        ends_mid_sentence=bool(_MID_SENTENCE_END.search(plain)),
         starts_lower=text[:1].islower() or text[:1] in _CONTINUING,
         starts_prose=bool(_PROSE_START.match(text) or _CONNECTIVE.match(text)),
         starts_connective=bool(_CONNECTIVE.match(text)),
         starts_capitalised=bool(_CAPITALISED.match(text)),
-        inner_sentences=len(_INNER_SENTENCE.findall(text)),
-        inner_statements=len(_INNER_STATEMENT.findall(text)),
+        inner_sentences=len(_INNER_SENTENCE.findall(plain)),
+        inner_statements=len(_INNER_STATEMENT.findall(plain)),
         capitalised=capitalised,
         words=len(words),
         name_colon=bool(_NAME_COLON.match(text)),
