@@ -169,7 +169,7 @@ def _read_page(text: str, page_year: int | None) -> _Page:
     """Content lines with their surroundings, and the metadata blocks between them."""
     raw = _clean_lines(text)
     page = _Page(truncated=bool(text) and not text.endswith(("\n", "\r")))
-    blank = boundary = False
+    blank, boundary = True, False  # the first line starts a paragraph, as after a blank
     for index, line in enumerate(raw):
         if not line:
             blank = True

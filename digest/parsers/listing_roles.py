@@ -286,6 +286,7 @@ def _wrap_width(lines: Sequence[Line]) -> int | None:
     return lengths[(len(lengths) - 1) * 9 // 10]
 
 
+_UNBROKEN = 4.0
 _MIN_WRAPPED = 5  # surely wrapped lines needed before the width is trusted
 _WIDTH_SLACK = 2
 
@@ -347,13 +348,17 @@ class _Costs:
         long_lines = sum(s.length > _LONG_LINE for s in self.shapes)
         self.one_per_line = long_lines >= 0.25 * len(self.shapes)
         self.width = None if self.one_per_line else _wrap_width(lines)
+        # Set by a first pass: the page starts every title and abstract after a blank line.
+        self.blank_separated = False
 
     def line(self, role: Role, index: int) -> float:
         s, line = self.shapes[index], self.lines[index]
+        # On a page that starts paragraphs after blank lines, a line without one goes on.
+        unbroken = _UNBROKEN if self.blank_separated and not line.blank_before else 0.0
         if role is Role.TITLE:
-            return _title_cost(s)
+            return _title_cost(s) + unbroken
         if role is Role.ABSTRACT:
-            return _abstract_cost(s) + self._wrap_cost(role, index)
+            return _abstract_cost(s) + self._wrap_cost(role, index) + unbroken
         if role is Role.MORE:
             prev = self.shapes[index - 1]
             cost = _more_cost(
@@ -395,14 +400,35 @@ class _Costs:
 def assign_roles(lines: Sequence[Line], *, truncated: bool = False) -> list[Role]:
     """The cheapest role for every line under the page grammar (Viterbi over the lines).
 
+    Two passes: the first finds out whether this page starts every title and abstract
+    after a blank line; if it does, a second pass holds every line to that.
+
     ``truncated``: the text stops mid-line, so a final title without abstract is expected.
     """
     if not lines:
         return []
     costs = _Costs(lines, truncated=truncated)
+    roles = _viterbi(costs, truncated=truncated)
+    starts = [line for line, role in zip(lines, roles, strict=True) if role in _STARTS]
+    after_blank = sum(line.blank_before for line in starts)
+    if len(starts) >= _MIN_STARTS and after_blank >= _BLANK_HABIT * len(starts):
+        costs.blank_separated = True
+        roles = _viterbi(costs, truncated=truncated)
+    return roles
+
+
+_STARTS = (Role.TITLE, Role.ABSTRACT)  # the roles that start a paragraph
+_MIN_STARTS = 4  # two entries' titles and abstracts, before a page's habit is trusted
+# Share of titles and abstracts after a blank line that shows the habit, allowing for the
+# first pass's own mistakes: packed pages score about 0, pages with blank lines only between
+# entries about one half.
+_BLANK_HABIT = 0.75
+
+
+def _viterbi(costs: _Costs, *, truncated: bool) -> list[Role]:
     best: dict[Role | None, float] = {None: 0.0}
     back: list[dict[Role, Role | None]] = []
-    for index in range(len(lines)):
+    for index in range(len(costs.lines)):
         here: dict[Role | None, float] = {}
         came_from: dict[Role, Role | None] = {}
         for role in Role:
