@@ -184,8 +184,10 @@ def _title_cost(s: _Shape) -> float:
         cost += 1.5
     if s.titleish:
         cost -= 1
-    elif s.words >= 6:
-        cost += 1.5  # sentence-case prose
+    elif s.words >= 4:
+        cost += 2  # sentence case: 4 of the 186 titles of the real pages, most abstract lines
+        if s.ends_sentence:
+            cost += 1.5  # and a full sentence at that: rarer in titles than either alone
     if s.markup:
         cost += 3
     return cost
@@ -273,21 +275,25 @@ def _step_cost(prev: Role | None, role: Role, prev_shape: _Shape | None, line: L
 def _wrap_width(lines: Sequence[Line]) -> int | None:
     """The width a narrow window wrapped the text at, or None when it was not wrapped.
 
-    Measured on lines surely wrapped (the next line goes on in lower case); a high
-    percentile, as the last word of a wrapped line rarely reaches the edge exactly.
+    Measured on lines surely wrapped (the next line goes on in lower case): none is wider
+    than the window, so the widest is the estimate, once the odd far wider line (a title
+    before an abstract that starts "iMix ...") is set aside. A line of one unbreakable
+    word (a long link) may overflow the window and says nothing.
     """
     lengths = sorted(
         len(line.text)
         for line, after in itertools.pairwise(lines)
-        if after.text[:1].islower() and not after.blank_before
+        if after.text[:1].islower() and not after.blank_before and " " in line.text
     )
     if len(lengths) < _MIN_WRAPPED:
         return None
-    return lengths[(len(lengths) - 1) * 9 // 10]
+    median = lengths[len(lengths) // 2]
+    return max(length for length in lengths if length <= _WIDEST_WRAP * median)
 
 
 _UNBROKEN = 4.0
 _MIN_WRAPPED = 5  # surely wrapped lines needed before the width is trusted
+_WIDEST_WRAP = 1.25  # wrapped lines stay within a long word of the width, near their median
 _WIDTH_SLACK = 2
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from digest.errors import SourceError
@@ -186,8 +186,10 @@ _ACRONYM = st.sampled_from(["LLMs", "RL", "MoE", "GPT-4", "3D"])
 _SENTENCE_CASE = st.lists(st.one_of(_WORD, _ACRONYM), min_size=4, max_size=12).map(
     lambda words: " ".join(words)[:1].upper() + " ".join(words)[1:]
 )
-_SENTENCE = st.lists(st.one_of(_WORD, _WORD, _WORD, _TERM), min_size=10, max_size=30).map(
-    lambda words: " ".join(words)[:1].upper() + " ".join(words)[1:] + "."
+_SENTENCE = st.builds(
+    lambda first, rest: " ".join([first.capitalize(), *rest]) + ".",
+    _WORD,
+    st.lists(st.one_of(_WORD, _WORD, _WORD, _TERM), min_size=9, max_size=29),
 )
 _ABSTRACT = st.builds(
     lambda sentences, link: " ".join(sentences) + link,
@@ -208,13 +210,18 @@ _ABSTRACT = st.builds(
 def test_generated_pages_give_back_their_papers(
     data: st.DataObject, header: bool, blank: bool, wrap: int | None, eol: str, metadata: str
 ) -> None:
-    """Any page of title and abstract lines gives them back, in any layout. Titles in
-    sentence case are left out of wrapped pages without blank lines: there a title like
-    "Learning rates for small models" right after a full line reads as the abstract's next
-    line to any reader, and nothing on the page says otherwise."""
+    """Any page of title and abstract lines gives them back, in any layout, as far as the
+    page itself can tell. Two limits, where no reader could tell either: titles in sentence
+    case are left out of wrapped pages without blank lines (a title like "Learning rates
+    for small models" right after a full line reads as the abstract's next line); and a
+    wrapped page must show its width, in a few lines that go on mid-sentence (if every line
+    ends a sentence, "title, sentence, sentence" is one paper or two)."""
     decidable = wrap is None or blank
     titles = st.one_of(_TITLE_CASE, _TITLE_CASE, _SENTENCE_CASE) if decidable else _TITLE_CASE
     entries = data.draw(st.lists(st.tuples(titles, _ABSTRACT), min_size=1, max_size=12))
+    if wrap:
+        lines = [line for _, a in entries for line in textwrap.wrap(a, wrap)]
+        assume(sum(line[:1].islower() for line in lines) >= 5)
 
     def meta(index: int) -> list[str]:
         on = metadata == "all" or (metadata == "some" and index % 3 == 1)
