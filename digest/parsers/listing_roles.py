@@ -294,7 +294,8 @@ def _wrap_width(lines: Sequence[Line]) -> int | None:
 _UNBROKEN = 4.0
 _MIN_WRAPPED = 5  # surely wrapped lines needed before the width is trusted
 _WIDEST_WRAP = 1.25  # wrapped lines stay within a long word of the width, near their median
-_WIDTH_SLACK = 2
+# The estimate can fall short of the true width by about a word when few lines show it.
+_WIDTH_SLACK = 0.15
 
 
 def _wrap_evidence(prev: Line, line: Line, width: int | None) -> float:
@@ -386,7 +387,7 @@ class _Costs:
             return 0.0
         cost = 0.0
         text = self.lines[index].text
-        if len(text) > self.width + _WIDTH_SLACK and " " in text:
+        if len(text) > self.width * (1 + _WIDTH_SLACK) and " " in text:
             cost += 4  # wider than the window: a title the window did not wrap
         if role is Role.MORE:
             evidence = self._wrap(index)  # ended: all of it; went on: half, the title the rest

@@ -48,6 +48,11 @@ def _pairs(papers: Sequence[Paper]) -> list[Pair]:
     return [(p.title, p.abstract) for p in papers]
 
 
+def _wrapped(abstract: str, width: int | None) -> list[str]:
+    """An abstract as a narrow window shows it (a terminal, an e-mail): hard-wrapped."""
+    return textwrap.wrap(abstract, width, break_on_hyphens=False) if width else [abstract]
+
+
 def _render(
     entries: Sequence[Pair],
     *,
@@ -62,8 +67,7 @@ def _render(
     paragraphs = list(header)
     for index, (title, abstract) in enumerate(entries):
         paragraphs.append(("Subscribe" if glue and index == 0 else "") + title)
-        wrapped = textwrap.wrap(abstract, wrap, break_on_hyphens=False) if wrap else [abstract]
-        paragraphs.append("\n".join(wrapped))
+        paragraphs.append("\n".join(_wrapped(abstract, wrap)))
         if block := meta(index):
             paragraphs.append("\n".join(block))
     return ("\n\n" if blank else "\n").join(paragraphs) + "\n"
@@ -220,7 +224,7 @@ def test_generated_pages_give_back_their_papers(
     titles = st.one_of(_TITLE_CASE, _TITLE_CASE, _SENTENCE_CASE) if decidable else _TITLE_CASE
     entries = data.draw(st.lists(st.tuples(titles, _ABSTRACT), min_size=1, max_size=12))
     if wrap:
-        lines = [line for _, a in entries for line in textwrap.wrap(a, wrap)]
+        lines = [line for _, abstract in entries for line in _wrapped(abstract, wrap)]
         assume(sum(line[:1].islower() for line in lines) >= 5)
 
     def meta(index: int) -> list[str]:
