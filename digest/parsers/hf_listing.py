@@ -28,14 +28,8 @@ from datetime import date
 from digest.errors import SourceError
 from digest.models import Paper
 from digest.parsers.common import clean_text, decode_text
-from digest.parsers.listing_roles import (
-    Line,
-    Role,
-    assign_roles,
-    can_be_title,
-    ends_paragraph,
-    title_cased,
-)
+from digest.parsers.listing_roles import Line, Role, assign_roles
+from digest.parsers.listing_shape import can_be_title, ends_paragraph, title_cased
 
 __all__ = ["looks_like_hf_listing", "parse_hf_listing"]
 

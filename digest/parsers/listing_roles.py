@@ -15,15 +15,15 @@ oddity, 8 or more is a near-contradiction. Only differences between a line's rol
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import itertools
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Line", "Role", "assign_roles", "can_be_title", "ends_paragraph", "title_cased"]
+from digest.parsers.listing_shape import LONG_LINE, Shape, judged_by_start, shape_of
+
+__all__ = ["Line", "Role", "assign_roles"]
 
 
 class Role(enum.Enum):
@@ -39,135 +39,31 @@ class Line:
     """A non-empty content line, with what the page said around it."""
 
     text: str
-    blank_before: bool = False  # a blank line separates it from the previous content line
+    blank_before: bool = False  # it starts a paragraph: first on the page, or after a blank
     boundary_before: bool = False  # a metadata block does: the previous entry ended there
     boilerplate: bool = False  # a known page-furniture line ("Daily Papers", "Subscribe")
 
 
-_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
-# Abstracts often end on a link with no period after it.
-_LINK_END = re.compile(r"(?:https?://|www\.)\S*$|\.(?:com|org|io|ai|net|edu|html?)/?$", re.I)
-# A line stopping on a comma or a lower-case function word stops mid-sentence: wrapped text,
-# never a whole title (Title Case capitalises a final "For": "... Good For").
-_MID_SENTENCE_END = re.compile(
-    r"[,;:(\-–—]$|\b(?:and|or|but|nor|the|of|a|an|to|in|on|at|by|for|with|from|as|into|"
-    r"than|that|which|whose|while|is|are|was|were|be|been|has|have|had|can|could|may|might|"
-    r"will|would|should|its|their|our|this|these|such|both|via|we|it)$"
-)
-# Abbreviations whose full stop ends no sentence: "e.g. LLMs", "et al. In".
-_ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|vs|cf|et al|viz|resp|approx|Fig|Eq|Sec)\.")
-# A sentence boundary inside the line: "... tasks. We show ..."; titles almost never have one.
-_INNER_SENTENCE = re.compile(r"[a-z0-9)\]%][.!?]\s+[A-Z]")
-# ... but "When, Why and How Much? Adaptive ..." and "Compose Your Policies! Improving ...":
-# a question or exclamation inside a title is common, a full stop is not.
-_INNER_STATEMENT = re.compile(r"[a-z0-9)\]%]\.\s+[A-Z]")
-# Longer words Title Case leaves in lower case; they say nothing either way.
-_MINOR_WORDS = frozenset(
-    (
-        *("with", "from", "into", "onto", "over", "under", "upon", "than", "that", "this"),
-        *("these", "those", "their", "through", "towards", "toward", "without", "within"),
-        *("across", "between", "beyond", "about", "after", "before", "during", "versus"),
-        *("when", "where", "which", "while"),
-    )
-)
-_CONTINUING = frozenset(",;:)(")
-_CAPITALISED = re.compile(r"^[A-Z][a-z]+\b(?![-.\d])")
-_PROSE_START = re.compile(r"^(?:We|Our|In this|This (?:paper|work|article|study)|Here,? we)\b")
-# A sentence that leans on the one before: it goes on an abstract, it never starts one.
-_CONNECTIVE = re.compile(
-    r"^(?:Furthermore|Moreover|However|Additionally|Specifically|Finally|Thus|Therefore|"
-    r"Hence|Consequently|In addition|In particular|To this end|Notably|Importantly|Besides|"
-    r"Then|Lastly|Second|Third|Experiments|Extensive experiments)\b"
-)
-# "BQ-NCO: Bisimulation ...", the common "Name: Subtitle" title (but not "Code: https://...").
-_NAME_COLON = re.compile(r"^\S{2,40}:\s+(?!https?://|www\.)[A-Z0-9]")
-# A README's heading, list item, quote, table row or link: not a title.
-_MARKUP = re.compile(r"^(?:#|```|[-*+] |> |\d+[.)] )|\]\(|\|")
-_WORD = re.compile(r"[^\W\d_][\w'’-]*")
-
-# A title is one line of at most ~250 characters; the unwrapped abstracts of real pages run
-# to 1,000-2,000. A page where many lines are this long keeps one paragraph per line.
-_LONG_LINE = 300
+_NO_ABSTRACT = 12.0  # a title with no abstract after it: only where the page was cut short
+_ACROSS_BOUNDARY = 50.0  # an abstract cannot continue past a metadata block
+# On a page that starts every title and abstract after a blank line, one that does not.
+_UNBROKEN = 4.0
+_MIN_WRAPPED = 5  # surely wrapped lines needed before a wrap width is trusted
+_WIDEST_WRAP = 1.25  # wrapped lines stay within a long word of the width, near their median
+# The width estimate can fall short of the true width by about a word when few lines show it.
+_WIDTH_SLACK = 0.15
+_FITTED = 3.0  # the next word fitted on the line before: that line ended its paragraph
+_STARTS = frozenset({Role.TITLE, Role.ABSTRACT})  # the roles that start a paragraph
+_MIN_STARTS = 4  # two entries' titles and abstracts, before a page's habit is trusted
+# Share of titles and abstracts after a blank line that shows the habit, allowing for the
+# first pass's own mistakes: packed pages score about 0, pages with blank lines only between
+# entries about one half.
+_BLANK_HABIT = 0.75
 
 
-@dataclass(frozen=True, slots=True)
-class _Shape:
-    """What a line looks like, measured once."""
-
-    length: int
-    ends_sentence: bool
-    ends_link: bool
-    ends_mid_sentence: bool
-    starts_lower: bool  # or with punctuation that continues a sentence: "(COCOA) for ..."
-    starts_capitalised: bool  # an ordinary capitalised word ("Method"), not "GPT-4", "iMix"
-    starts_prose: bool  # "We propose ...", "However, ...": how abstract sentences start
-    starts_connective: bool  # "Furthermore, ...", "However, ...": never an abstract's first
-    inner_sentences: int
-    inner_statements: int
-    capitalised: float  # share of the longer content words after the first in upper case
-    words: int
-    name_colon: bool
-    markup: bool
-
-    @property
-    def titleish(self) -> bool:
-        return self.capitalised >= 0.75 or self.name_colon
-
-    @property
-    def ends_open(self) -> bool:
-        """The line stops where no paragraph would: a wrapped line continues after it."""
-        return not self.ends_sentence and not self.ends_link
-
-
-def ends_paragraph(text: str) -> bool:
-    """Whether a line stops where an abstract may end: a sentence end or a link."""
-    return bool(_SENTENCE_END.search(text) or _LINK_END.search(text))
-
-
-def can_be_title(text: str) -> bool:
-    """Whether a line could be a whole title: short, not stopping mid-sentence, no markup."""
-    s = _shape(text)
-    return s.length <= 250 and not s.ends_mid_sentence and not s.markup
-
-
-def title_cased(text: str) -> bool:
-    """Whether a line is in Title Case or of the "Name: subtitle" form, as most titles are."""
-    return _shape(text).titleish
-
-
-def _shape(text: str) -> _Shape:
-    words = _WORD.findall(text)
-    # Title Case shows in the longer content words; lacking enough, in all words after the
-    # first ("Policy-Guided Diffusion"). Acronyms and names like "GPT-4", "LLMs", "iMix" are
-    # written so in any text and say nothing.
-    plain_words = [w for w in words[1:] if w[1:].islower() or w.islower()]
-    counted = [w for w in plain_words if len(w) >= 4 and w.lower() not in _MINOR_WORDS]
-    if len(counted) < 3:
-        counted = plain_words
-    capitalised = sum(w[0].isupper() for w in counted) / len(counted) if counted else 0.5
-    # Sentence ends are judged with abbreviations' full stops taken out ("e.g" ends mid-way).
-    plain = _ABBREVIATION.sub(lambda m: m.group(0)[:-1] + ",", text)
-    return _Shape(
-        length=len(text),
-        ends_sentence=bool(_SENTENCE_END.search(plain)),
-        ends_link=bool(_LINK_END.search(text)),
-        ends_mid_sentence=bool(_MID_SENTENCE_END.search(plain)),
-        starts_lower=text[:1].islower() or text[:1] in _CONTINUING,
-        starts_prose=bool(_PROSE_START.match(text) or _CONNECTIVE.match(text)),
-        starts_connective=bool(_CONNECTIVE.match(text)),
-        starts_capitalised=bool(_CAPITALISED.match(text)),
-        inner_sentences=len(_INNER_SENTENCE.findall(plain)),
-        inner_statements=len(_INNER_STATEMENT.findall(plain)),
-        capitalised=capitalised,
-        words=len(words),
-        name_colon=bool(_NAME_COLON.match(text)),
-        markup=bool(_MARKUP.search(text)),
-    )
-
-
-def _title_cost(s: _Shape) -> float:
+def _title_cost(s: Shape) -> float:
     cost = 0.0
-    if s.length > 2 * _LONG_LINE:
+    if s.length > 2 * LONG_LINE:
         cost += 40
     elif s.length > 250:
         cost += 8
@@ -193,7 +89,7 @@ def _title_cost(s: _Shape) -> float:
     return cost
 
 
-def _abstract_cost(s: _Shape) -> float:
+def _abstract_cost(s: Shape) -> float:
     cost = 3.0 if s.starts_connective else 0.0
     if s.length < 30:
         cost += 3
@@ -204,13 +100,13 @@ def _abstract_cost(s: _Shape) -> float:
     return cost
 
 
-def _more_cost(s: _Shape, prev: _Shape, *, blank_before: bool, one_per_line: bool) -> float:
+def _more_cost(s: Shape, prev: Shape, *, blank_before: bool, one_per_line: bool) -> float:
     # In a page that keeps each paragraph on one line, a second line of an abstract is
     # itself unusual; in a page wrapped by a narrow window it is the rule.
     cost = 5.0 if one_per_line else 1.0
     if blank_before:
         cost += 8
-    if prev.length > _LONG_LINE:
+    if prev.length > LONG_LINE:
         cost += 4
     if prev.ends_mid_sentence:
         cost -= 2
@@ -229,7 +125,7 @@ def _more_cost(s: _Shape, prev: _Shape, *, blank_before: bool, one_per_line: boo
     return cost
 
 
-def _furniture_cost(s: _Shape, line: Line) -> float:
+def _furniture_cost(s: Shape, line: Line) -> float:
     """A header or footer line: cheap when known, affordable when short, else implausible."""
     if line.boilerplate:
         return -3
@@ -253,11 +149,9 @@ _FOLLOWS: dict[Role, tuple[Role | None, ...]] = {
     Role.MORE: (Role.ABSTRACT, Role.MORE),
     Role.FOOTER: (Role.ABSTRACT, Role.MORE, Role.FOOTER),
 }
-_NO_ABSTRACT = 12.0  # a title with no abstract after it: only where the page was cut short
-_ACROSS_BOUNDARY = 50.0  # an abstract cannot continue past a metadata block
 
 
-def _step_cost(prev: Role | None, role: Role, prev_shape: _Shape | None, line: Line) -> float:
+def _step_cost(prev: Role | None, role: Role, prev_shape: Shape | None, line: Line) -> float:
     cost = 0.0
     if prev is Role.TITLE and role is Role.TITLE:
         cost += _NO_ABSTRACT
@@ -291,13 +185,6 @@ def _wrap_width(lines: Sequence[Line]) -> int | None:
     return max(length for length in lengths if length <= _WIDEST_WRAP * median)
 
 
-_UNBROKEN = 4.0
-_MIN_WRAPPED = 5  # surely wrapped lines needed before the width is trusted
-_WIDEST_WRAP = 1.25  # wrapped lines stay within a long word of the width, near their median
-# The estimate can fall short of the true width by about a word when few lines show it.
-_WIDTH_SLACK = 0.15
-
-
 def _wrap_evidence(prev: Line, line: Line, width: int | None) -> float:
     """How strongly a narrow window's wrapping says the previous line ended its paragraph
     (positive) or went on into this one (negative); 0 when the page is not wrapped.
@@ -316,29 +203,10 @@ def _wrap_evidence(prev: Line, line: Line, width: int | None) -> float:
     return -min(_FITTED, math.log(width / (len(first) + 1)))
 
 
-_FITTED = 3.0
-
-
 def _end_cost(last: Role | None, *, truncated: bool) -> float:
     if last is Role.TITLE and not truncated:
         return _NO_ABSTRACT
     return 0.0
-
-
-def _judged_by_start(s: _Shape) -> _Shape:
-    """The shape of a line cut off by the end of the text: short and unfinished only
-    because of the cut, so its length, ending and casing say nothing; its start still does."""
-    return dataclasses.replace(
-        s,
-        length=_LONG_LINE // 4,
-        ends_sentence=True,
-        ends_link=False,
-        ends_mid_sentence=False,
-        inner_sentences=0,
-        inner_statements=0,
-        capitalised=0.5,
-        words=3,
-    )
 
 
 class _Costs:
@@ -346,13 +214,13 @@ class _Costs:
 
     def __init__(self, lines: Sequence[Line], *, truncated: bool) -> None:
         self.lines = lines
-        self.shapes = [_shape(line.text) for line in lines]
+        self.shapes = [shape_of(line.text) for line in lines]
         self.cut = len(lines) - 1 if truncated else None
         if self.cut is not None:
-            self.shapes[self.cut] = _judged_by_start(self.shapes[self.cut])
+            self.shapes[self.cut] = judged_by_start(self.shapes[self.cut])
         # The global decision: does this page keep one paragraph per line? Then titles and
         # abstracts strictly alternate, and a second abstract line needs strong evidence.
-        long_lines = sum(s.length > _LONG_LINE for s in self.shapes)
+        long_lines = sum(s.length > LONG_LINE for s in self.shapes)
         self.one_per_line = long_lines >= 0.25 * len(self.shapes)
         self.width = None if self.one_per_line else _wrap_width(lines)
         # Set by a first pass: the page starts every title and abstract after a blank line.
@@ -422,14 +290,6 @@ def assign_roles(lines: Sequence[Line], *, truncated: bool = False) -> list[Role
         costs.blank_separated = True
         roles = _viterbi(costs, truncated=truncated)
     return roles
-
-
-_STARTS = (Role.TITLE, Role.ABSTRACT)  # the roles that start a paragraph
-_MIN_STARTS = 4  # two entries' titles and abstracts, before a page's habit is trusted
-# Share of titles and abstracts after a blank line that shows the habit, allowing for the
-# first pass's own mistakes: packed pages score about 0, pages with blank lines only between
-# entries about one half.
-_BLANK_HABIT = 0.75
 
 
 def _viterbi(costs: _Costs, *, truncated: bool) -> list[Role]:
