@@ -59,7 +59,13 @@ _BOILERPLATE = (
 )
 _BANNER = "get trending papers in your email inbox"  # "... inbox!", "... once a day!"
 # Header text a page may glue to the next line ("SubscribeDaily Papers", "SubscribeMy Title").
-_GLUED = ("Subscribe", "Daily Papers", "byAK and the research community")
+_GLUED = (
+    "Get trending papers in your email inbox once a day!",
+    "Get trending papers in your email inbox!",
+    "Subscribe",
+    "Daily Papers",
+    "byAK and the research community",
+)
 _HEADER_LINES = 12  # glued header text is looked for only near the top of the page
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
 _MIN_ABSTRACT = 40

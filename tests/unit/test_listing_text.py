@@ -116,6 +116,10 @@ _VARIANTS: dict[str, Callable[[], bytes]] = {
         glue=False,
     ).encode(),
     "footer": lambda: (_TEXT + "Previous\nNext page\n").encode(),
+    "banner-glued": lambda: (
+        "Get trending papers in your email inbox!Subscribe"
+        + _render(ENTRIES, header=[], glue=False)
+    ).encode(),
     "wrapped-72": lambda: _render(ENTRIES, wrap=72).encode(),
     "wrapped-50-blank-lines": lambda: _render(ENTRIES, wrap=50, blank=True).encode(),
     "reversed": lambda: _render(ENTRIES[::-1]).encode(),
@@ -131,6 +135,13 @@ def test_bare_page_in_every_saved_form(variant: str) -> None:
     expected = ENTRIES[::-1] if variant == "reversed" else ENTRIES
     assert detect_format(data) == "hf-listing"
     assert _pairs(parse(data)) == expected
+
+
+def test_page_whose_first_title_starts_with_a_bracket_is_no_json() -> None:
+    entries = [("[Re] Sparse Routers Revisited: A Reproduction", ENTRIES[0][1]), *ENTRIES[1:]]
+    data = _render(entries, header=[], glue=False).encode()
+    assert detect_format(data) == "hf-listing"
+    assert _pairs(parse(data)) == entries
 
 
 def test_metadata_kept_where_present() -> None:
