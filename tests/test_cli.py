@@ -75,7 +75,28 @@ def test_parse_shared_hf_daily_fixture(tmp_path: Path) -> None:
     assert len(papers) == 30 and all(p["id"] and p["source"] == "hf-daily" for p in papers)
 
 
-@pytest.mark.parametrize("content", [b"this is\njust some text\n", b"\x89PNG\r\n\x1a\n\x00\x00"])
+def test_parse_daily_papers_page_saved_as_bare_lines(tmp_path: Path) -> None:
+    """Issue #15: banner, "Subscribe" glued to the first title, then title and abstract
+    lines alternating, with no dates, votes or blank lines."""
+    path = FIXTURES / "listing_bare_alternating.txt"
+    result = paperboy("parse", str(path), "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    papers = json.loads(result.stdout)
+    assert len(papers) == 7
+    assert papers[0]["title"].startswith("Sparse Routers Learn to Share")
+    assert papers[1]["title"] == "Do Reward Models Dream of Verifiable Answers?"
+    assert all(p["published"] is None and p["upvotes"] is None for p in papers)
+    assert all(p["source"] == "hf-listing" and len(p["abstract"]) > 150 for p in papers)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"this is\njust some text\n",
+        b"\x89PNG\r\n\x1a\n\x00\x00",
+        b"title,abstract\nA Paper,An abstract that sits in a CSV cell.\n",
+    ],
+)
 def test_parse_refuses_a_non_listing_in_one_line(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "notes.txt"
     path.write_bytes(content)

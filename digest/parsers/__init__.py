@@ -9,6 +9,7 @@ from datetime import date
 from digest.errors import SourceError
 from digest.models import Paper
 from digest.parsers.arxiv import parse_arxiv_api, parse_arxiv_feed
+from digest.parsers.common import decode_text
 from digest.parsers.feed import parse_feed
 from digest.parsers.hf_daily import parse_hf_daily
 from digest.parsers.hf_listing import looks_like_hf_listing, parse_hf_listing
@@ -50,6 +51,8 @@ def detect_format(data: bytes) -> str:
         found = _json_format(text)
         if found:
             return found
+        if looks_like_hf_listing(text):  # a page whose first title starts with "[" or "{"
+            return "hf-listing"
         raise SourceError("auto", "JSON that is neither HF Daily Papers nor JSON Lines papers")
     if head.startswith(b"<"):
         sample = data[:20000]
@@ -59,12 +62,10 @@ def detect_format(data: bytes) -> str:
             return "arxiv-atom"
         return "rss"
     try:
-        text = data[:200000].decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # A cut in the middle of a multi-byte character is fine; binary is not.
-        text = data[:200000].decode("utf-8-sig", errors="replace")
-        if text.count("\ufffd") > 4:
-            raise SourceError("auto", "binary data: not a listing") from None
+        # Page text may be UTF-8, UTF-16 or cp1252; a cut at the sample's end is fine.
+        text = decode_text(data[:200000], "auto")
+    except SourceError:
+        raise SourceError("auto", "binary data: not a listing") from None
     if looks_like_hf_listing(text):
         return "hf-listing"
     raise SourceError("auto", "unrecognised format: not a feed, JSON listing or Daily Papers page")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from digest.models import Paper
 from digest.parsers import detect_format, parse
 from digest.parsers.arxiv import parse_arxiv_api, parse_arxiv_feed
 from digest.parsers.hf_daily import parse_hf_daily
@@ -92,6 +93,119 @@ def test_listing_pages_survive_lost_blank_lines_and_metadata(path: Path) -> None
     )
     assert glued != text
     assert [p.title for p in parse_hf_listing(glued.encode())] == titles
+
+
+# --- the pages stripped to title and abstract lines (issue #15, point 1) -------------------
+_META_LINE = re.compile(r"^\s*•|^·$|^\w{3} \d{1,2}(, \d{4})?( \d+)?$")
+_BANNER = (
+    "Get trending papers in your email inbox once a day!\nGet trending papers in your email inbox!"
+)
+_FIRST_SENTENCE = re.compile(r"^(.+?[a-z0-9)][.!?])\s+[A-Z]")
+Pair = tuple[str, str]
+
+
+def _stripped(text: str) -> list[str]:
+    """A real page as the plainest saved pages keep it: every metadata line (authors or
+    organisation, "·", date and upvotes) and every blank line taken out."""
+    lines = text.splitlines()
+    return [
+        line
+        for i, line in enumerate(lines)
+        if line.strip()
+        and not _META_LINE.match(line)
+        and not (i + 1 < len(lines) and lines[i + 1] == "·")  # the organisation line
+    ]
+
+
+def _bare_page(pairs: list[Pair], *, header: bool = True) -> str:
+    """The issue's page: the banner, "Subscribe" glued to the first title, then one title
+    line and one abstract line, alternating, nothing else."""
+    lines = [line for title, abstract in pairs for line in (title, abstract)]
+    if not header:
+        return "\n".join(lines) + "\n"
+    return _BANNER + "\nSubscribe" + "\n".join(lines) + "\n"
+
+
+def _pairs_of(papers: list[Paper]) -> list[Pair]:
+    return [(p.title, p.abstract) for p in papers]
+
+
+def _edge_cases(pairs: list[Pair]) -> list[Pair]:
+    """Titles ending in "?" or "." and abstracts of one sentence, among the real ones."""
+    changed = []
+    for index, (title, abstract) in enumerate(pairs):
+        if index % 3 == 0:
+            title += "?" if index % 2 else "."
+        if index % 4 == 1 and (first := _FIRST_SENTENCE.match(abstract)):
+            abstract = first.group(1)
+        changed.append((title, abstract))
+    return changed
+
+
+def _cut_in_abstract(text: str, abstract: str) -> str:
+    """The text cut off mid-word in the middle of this abstract (before any link in it)."""
+    link = abstract.find("http")
+    cut = text.index(abstract) + min(len(abstract) // 2, link if link > 0 else len(abstract))
+    while not text[cut - 1].isalpha():
+        cut -= 1
+    return text[:cut]
+
+
+_STRIPPED_VARIANTS = [
+    "stripped",
+    "stripped-crlf",
+    "stripped-trailing-spaces",
+    "bare-page",
+    "bare-page-without-header",
+    "bare-page-edge-cases",
+    "bare-page-cut-in-last-abstract",
+    "bare-page-cut-in-tenth-abstract",
+]
+
+
+@pytest.mark.parametrize("variant", _STRIPPED_VARIANTS)
+@pytest.mark.parametrize(
+    "path", _listing_files() or [SHARED / "listings" / "missing.txt"], ids=lambda p: p.name
+)
+def test_listing_pages_stripped_to_title_and_abstract_lines(path: Path, variant: str) -> None:
+    """Every real page, stripped of its metadata and blank lines in the ways saved pages
+    are, gives back the same titles and abstracts (and no dates or votes)."""
+    text = shared_path("listings", path.name).read_text()
+    pairs = _pairs_of(parse_hf_listing(text.encode(), page_year=2025))
+    stripped = _stripped(text)
+    pages: dict[str, tuple[str, list[Pair]]] = {
+        "stripped": ("\n".join(stripped) + "\n", pairs),
+        "stripped-crlf": ("\r\n".join(stripped) + "\r\n", pairs),
+        "stripped-trailing-spaces": ("  \n".join(stripped) + " \t\n", pairs),
+        "bare-page": (_bare_page(pairs), pairs),
+        "bare-page-without-header": (_bare_page(pairs, header=False), pairs),
+        "bare-page-edge-cases": (_bare_page(_edge_cases(pairs)), _edge_cases(pairs)),
+        "bare-page-cut-in-last-abstract": (
+            _cut_in_abstract(_bare_page(pairs), pairs[-1][1]),
+            pairs[:-1],
+        ),
+        "bare-page-cut-in-tenth-abstract": (
+            _cut_in_abstract(_bare_page(pairs), pairs[9][1]),
+            pairs[:9],
+        ),
+    }
+    page, expected = pages[variant]
+    data = page.encode()
+    assert detect_format(data) == "hf-listing"
+    papers = parse(data)
+    assert _pairs_of(papers) == expected
+    assert all(p.published is None and p.upvotes is None for p in papers)
+
+
+def test_all_four_stripped_listings_as_one_bare_page() -> None:
+    files = _listing_files() or [shared_path("listings", "missing.txt")]
+    pairs = [
+        pair
+        for path in files
+        for pair in _pairs_of(parse_hf_listing(path.read_bytes(), page_year=2025))
+    ]
+    assert len(pairs) == 186
+    assert _pairs_of(parse(_bare_page(pairs).encode())) == pairs
 
 
 def test_hf_daily_papers_fixture() -> None:
