@@ -46,6 +46,7 @@ from digest.ranking.ranker import (
     seed_ids,
 )
 from digest.ranking.selection import select
+from digest.schedule import is_due, next_run
 from digest.trends import match_index
 from digest.why_service import WhyQuery
 
@@ -322,14 +323,32 @@ class DigestService(WhyQuery):
         )
 
     def _sent_to_channels_on(self, personal: Channel, day: date) -> set[str]:
-        """Papers the channels of a person's workspace were sent on ``day`` (their time)."""
+        """Papers the channels of a person's workspace were sent on ``day`` (their time), and
+        those the channels still due that day would pick: a personal digest that goes out
+        first must not take the papers a channel digest will post later the same day."""
         others = [
-            c.id
+            c
             for c in self._repository.list_channels(personal.platform)
             if c.workspace_id == personal.workspace_id and not c.is_personal and c.id is not None
         ]
         midnight = datetime.combine(day, datetime.min.time(), ZoneInfo(personal.schedule.timezone))
-        return self._repository.delivered_since(others, midnight)
+        sent = self._repository.delivered_since([c.id for c in others if c.id], midnight)
+        now = self._clock.now()
+        for other in others:
+            assert other.id is not None
+            if other.paused or not self._interests_of(other.id):
+                continue
+            last = self._repository.last_run(other.id)
+            due_today = is_due(other.schedule, last, now) or (
+                next_run(other.schedule, now).astimezone(ZoneInfo(other.schedule.timezone)).date()
+                == self.local_day(other)
+            )
+            if due_today:
+                sent |= {item.paper.key for item in self.compose(other, preview=True).items}
+        return sent
+
+    def _interests_of(self, channel_id: int) -> bool:
+        return bool(self._repository.list_interests(channel_id))
 
     def try_interest(self, channel: Channel, interest: Interest) -> InterestTrial:
         """``interest`` on its own (without the channel's votes) over the recent papers."""

@@ -165,3 +165,38 @@ async def test_personal_digest_by_direct_message_with_dedupe(tmp_path: Path) -> 
     assert not shared & personal  # never the same paper twice in a day
     assert "`search` is for channels" in text
     assert re.search(r"Your digest now leaves out papers", text)
+
+
+async def test_a_personal_digest_sent_first_leaves_the_channel_digest_its_papers(
+    tmp_path: Path,
+) -> None:
+    """Dedupe both ways: the person's digest goes out before the channel's (due at 17:00 the
+    same day), and still no paper reaches the person twice that day."""
+    clock = FixedClock(NOW)
+    console = Console(file=io.StringIO(), width=200, force_terminal=False)
+    async with build_app(_settings(tmp_path), clock=clock) as app:
+        await app.ingest.ingest([FileSource(LISTING)], NOW.date())
+        await run_repl(
+            app.handlers,
+            console,
+            read_line=scripted(
+                [
+                    "/papers interests add diffusion policy",
+                    "/papers size 3",
+                    "/papers schedule 17:00 UTC daily",
+                    "/papers me interests add diffusion policy",
+                    "/papers me size 3",
+                    "/papers me dedupe on",
+                    "/papers me digest now",  # 09:00: the channel's digest is still to come
+                    "/papers digest now",  # the channel's, later the same day
+                    "quit",
+                ]
+            ),
+        )
+        channel = app.repository.ensure_channel(Platform.CONSOLE, "local", "console")
+        mine = app.repository.ensure_channel(Platform.CONSOLE, "local", "user:you")
+        assert channel.id is not None and mine.id is not None
+        shared = {d.paper_key for d in app.repository.list_deliveries(channel.id)}
+        personal = {d.paper_key for d in app.repository.list_deliveries(mine.id)}
+    assert len(shared) == 3 and personal  # the person got what the channel will not show
+    assert not shared & personal

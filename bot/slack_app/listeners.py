@@ -162,10 +162,13 @@ def register_listeners(app: AsyncApp, paperboy: App, publisher: SlackPublisher) 
         item = event.get("item") or {}
         if item.get("type") != "message" or not item.get("ts") or not event.get("user"):
             return
+        where = str(item.get("channel") or "")
+        if where.startswith("D"):  # a direct message: the person's own digest
+            where = f"{PERSONAL_PREFIX}{event['user']}"
         result = paperboy.reactions.react(
             platform=Platform.SLACK,
             workspace_id=str(body.get("team_id") or ""),
-            channel_id=str(item.get("channel") or ""),
+            channel_id=where,
             message_id=str(item["ts"]),
             user_id=str(event["user"]),
             emoji=str(event.get("reaction") or ""),

@@ -143,7 +143,7 @@ async def test_personal_digest_arrives_by_direct_message(slack: HarnessFactory) 
     h = await slack()
     h.paperboy.repository.upsert_papers(parse(LISTING.read_bytes(), "auto"), NOW)
     await h.command("me interests add diffusion policy", user="U7")
-    await h.command("me size 2", user="U7")
+    await h.command("me size 1", user="U7")
     await h.until(lambda: len(h.fake.responses) == 2)
     assert all(r["response_type"] == "ephemeral" for r in h.fake.responses)
     await h.command("me digest now", user="U7")
@@ -164,3 +164,22 @@ async def test_personal_digest_arrives_by_direct_message(slack: HarnessFactory) 
     assert mine.id is not None
     await h.until(lambda: h.paperboy.repository.list_feedback(mine.id or 0))
     assert [v.value for v in h.paperboy.repository.list_feedback(mine.id)] == [1]
+    # A 👎 reaction on a one-paper DM message counts for the person's profile too.
+    single = next(
+        m for m in h.fake.history[dm] if len(m["metadata"]["event_payload"]["papers"]) == 1
+    )
+    (voted,) = single["metadata"]["event_payload"]["papers"]
+    await h.event(
+        {
+            "type": "reaction_added",
+            "user": "U7",
+            "reaction": "-1",
+            "item": {"type": "message", "channel": dm, "ts": single["ts"]},
+        }
+    )
+    await h.until(
+        lambda: any(
+            v.paper_key == voted and v.value == -1
+            for v in h.paperboy.repository.list_feedback(mine.id or 0)
+        )
+    )
