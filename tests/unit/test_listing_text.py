@@ -206,8 +206,18 @@ _SENTENCE = st.builds(
     _WORD,
     st.lists(st.one_of(_WORD, _WORD, _WORD, _TERM), min_size=9, max_size=29),
 )
+# An abstract opens as abstracts do; "Then ..." or "However, ..." never opens one.
+_OPENING = st.sampled_from(["We", "This", "Recent", "Large", "Existing", "Despite", "Training"])
+
+
+def _abstract(opening: str, sentences: list[str], link: str) -> str:
+    first = f"{opening} {sentences[0][:1].lower()}{sentences[0][1:]}"
+    return " ".join([first, *sentences[1:]]) + link
+
+
 _ABSTRACT = st.builds(
-    lambda sentences, link: " ".join(sentences) + link,
+    _abstract,
+    _OPENING,
     st.lists(_SENTENCE, min_size=1, max_size=8),
     st.sampled_from(["", "", "", " Code: https://github.com/lab/repo"]),
 ).filter(lambda abstract: len(abstract) >= 40)  # shorter is no abstract (_MIN_ABSTRACT)
