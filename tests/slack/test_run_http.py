@@ -113,17 +113,16 @@ async def test_run_serves_slack_over_http(tmp_path: Path) -> None:
                         "X-Slack-Signature": sign(body, ts),
                     },
                 )
-                while len(fake.responses) < 2:
-                    assert time.monotonic() < deadline
+                # The panel's reply, whichever answer came first (the interest's trial works
+                # off the event loop and may answer after it).
+                pattern = r"http://127\.0\.0\.1:\d+/panel/open\?t=[\w-]+\.[\w-]+"
+                while not (link := re.search(pattern, str(fake.responses))):
+                    assert time.monotonic() < deadline, fake.responses
                     await asyncio.sleep(0.05)
-                link = re.search(
-                    r"http://127\.0\.0\.1:\d+/panel/open\?t=[\w.-]+", str(fake.responses[1])
-                )
-                assert link, fake.responses[1]
                 opened = await http.get(link.group(0))
                 assert opened.status_code == 303
                 assert opened.headers["Location"] == "/panel/slack/T1/"
-            assert "world models" in fake.responses[0]["text"]
+            assert any("world models" in r["text"] for r in fake.responses)
         finally:
             process.send_signal(signal.SIGTERM)
             await asyncio.wait_for(process.wait(), timeout=30)
