@@ -15,12 +15,11 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from digest.compose import Digest
-from digest.errors import SourceError, UsageError
+from digest.errors import SourceError
 from digest.models import (
     Channel,
     DigestItem,
     Interest,
-    InterestKind,
     Match,
     Paper,
     SourceHealth,
@@ -36,7 +35,7 @@ from digest.ports import (
 )
 from digest.ranking.embedding import Embedder, paper_text
 from digest.ranking.index import CorpusIndex, embed_sentences
-from digest.ranking.query import parse_query
+from digest.ranking.query import interest_filters
 from digest.ranking.ranker import (
     ChannelProfile,
     HybridRanker,
@@ -202,19 +201,7 @@ def _priors(channel: Channel) -> Priors:
 
 def _unmet_filters(index: CorpusIndex, interest: Interest) -> tuple[str, ...]:
     """The filters of ``interest`` (author, category, exact phrase) that no paper passes."""
-    authors: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()
-    phrases: tuple[str, ...] = ()
-    if interest.kind == InterestKind.AUTHOR:
-        authors = (interest.text,)
-    elif interest.kind == InterestKind.CATEGORY:
-        categories = (interest.text,)
-    elif interest.kind == InterestKind.QUERY:
-        try:
-            parsed = parse_query(interest.text)
-        except UsageError:
-            return ()
-        authors, categories, phrases = parsed.authors, parsed.categories, parsed.phrases
+    authors, categories, phrases = interest_filters(interest.kind.value, interest.text)
     unmet = []
     if authors and not any(index.by_author(a).any() for a in authors):
         unmet.append(f"is by {' or '.join(authors)}")

@@ -16,7 +16,7 @@ from digest.errors import UsageError
 from digest.models import Channel, DigestItem, DigestRun, Interest, InterestKind, Paper
 from digest.ports import Delivery
 from digest.ranking.index import author_match
-from digest.ranking.query import parse_query
+from digest.ranking.query import interest_filters, parse_query
 from digest.summarise.reference import parse_reference
 
 __all__ = [
@@ -162,19 +162,7 @@ def mentions(paper: Paper, term: str) -> bool:
 
 def unmet_filters(paper: Paper, interest: Interest) -> tuple[str, ...]:
     """The filters of ``interest`` (author, category, exact phrase) this paper fails."""
-    authors: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()
-    phrases: tuple[str, ...] = ()
-    if interest.kind == InterestKind.AUTHOR:
-        authors = (interest.text,)
-    elif interest.kind == InterestKind.CATEGORY:
-        categories = (interest.text,)
-    elif interest.kind == InterestKind.QUERY:
-        try:
-            parsed = parse_query(interest.text)
-        except UsageError:
-            return ()
-        authors, categories, phrases = parsed.authors, parsed.categories, parsed.phrases
+    authors, categories, phrases = interest_filters(interest.kind.value, interest.text)
     unmet = []
     if authors and not any(author_match(paper, a) for a in authors):
         unmet.append(f"is not by {' or '.join(authors)}")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from digest.errors import UsageError
 from digest.identifiers import parse_arxiv_id
 
-__all__ = ["MAX_QUERY_LENGTH", "ParsedQuery", "parse_query"]
+__all__ = ["MAX_QUERY_LENGTH", "ParsedQuery", "interest_filters", "parse_query"]
 
 MAX_QUERY_LENGTH = 500
 _FIELDS = {"author", "cat", "category", "like"}
@@ -115,3 +115,23 @@ def _example(field: str) -> str:
     return {"author": '"Ada Lovelace"', "cat": "cs.LG", "category": "cs.LG", "like": "2401.12345"}[
         field
     ]
+
+
+Filters = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+
+
+def interest_filters(kind: str, text: str) -> Filters:
+    """The hard filters an interest sets: (authors, categories, exact phrases). An author or
+    category follow is its own filter; a query carries its author:, cat: and "phrases"; a
+    query that no longer parses sets none."""
+    if kind == "author":
+        return (text,), (), ()
+    if kind == "category":
+        return (), (text,), ()
+    if kind != "query":
+        return (), (), ()
+    try:
+        parsed = parse_query(text)
+    except UsageError:
+        return (), (), ()
+    return parsed.authors, parsed.categories, parsed.phrases
