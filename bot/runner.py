@@ -29,7 +29,9 @@ async def _serve(app: web.Application, port: int) -> web.AppRunner:
     runner = web.AppRunner(app)
     await runner.setup()
     await web.TCPSite(runner, "0.0.0.0", port).start()  # noqa: S104 (a server listens)
-    log.info("HTTP server listening", extra={"port": port})
+    # The port bound, not the one asked for: with port 0 the system picks a free one.
+    bound = sorted({int(address[1]) for address in runner.addresses}) or [port]
+    log.info("HTTP server listening", extra={"port": bound[0]})
     return runner
 
 
