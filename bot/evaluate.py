@@ -10,7 +10,8 @@ phrasings, it prints nDCG@10 and P@10 of BM25, tf-idf over words and word pairs,
 paperboy: with its shipped defaults, and cross-validated (each fold of interests ranked with
 the setting chosen on the other folds; folds fixed by name). Under each table: paperboy's
 gap to each baseline with a paired sign-flip test over the pooled interests. Last, feedback:
-nDCG@10 on the papers not voted on, after 3 likes, and after 3 likes and 3 dislikes.
+nDCG@10 on the papers not voted on, after 3 likes, and after 3 likes and 3 dislikes, with the
+feedback settings cross-validated the same way.
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ def evaluate(folders: Sequence[Path], *, per_interest: bool = False) -> dict[str
             summary.setdefault(name, {})[phrasing] = float(
                 np.mean([scores[f"{q}/{phrasing}"][0] for q in qids])
             )
-    feedback_effect(shipped, embedded, judged, qids)
+    feedback_effect(embedder, embedded, judged, qids)
     embedding_input_effect(shipped, embedded, judged, qids)
     print(f"\n(evaluated in {time.perf_counter() - started:.1f} s)")
     return summary

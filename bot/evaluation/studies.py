@@ -8,20 +8,49 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from bot.crossval import cross_validate, fixed_folds
 from bot.evaluation.metrics import JudgedSet, ndcg_at, paired_p_value
 from bot.evaluation.systems import PHRASINGS, Embedded, paperboy_ranking, score_interests
 from digest.models import Interest, InterestKind, Paper
-from digest.ranking.embedding import paper_text
+from digest.ranking.embedding import Embedder, paper_text
 from digest.ranking.index import CorpusIndex
 from digest.ranking.ranker import ChannelProfile, HybridRanker
 
-__all__ = ["embedding_input_effect", "feedback_effect", "feedback_scores"]
+__all__ = ["FEEDBACK_SETTINGS", "embedding_input_effect", "feedback_effect", "feedback_scores"]
+
+
+# The feedback settings cross-validation chooses among, the shipped defaults first (ties go
+# to them), then the votes' embedding model alone as it was before the words, the per-length
+# weights and the interests' own learning (the comparison the table's last rows keep).
+BEFORE = "embeddings' model alone, 0.1 a vote"
+FEEDBACK_SETTINGS: dict[str, dict[str, float]] = {
+    "shipped defaults": {},
+    BEFORE: {
+        "feedback_per_vote": 0.1,
+        "feedback_short_per_vote": 0.1,
+        "feedback_lexical": 0.0,
+        "likes_query_weight": 0.0,
+    },
+}
+for _short, _sentence, _words, _query in itertools.product(
+    (0.1, 0.15, 0.2), (0.0, 0.05), (0.3, 0.5), (0.0, 1.0)
+):
+    FEEDBACK_SETTINGS.setdefault(
+        f"short {_short}/vote, sentence {_sentence}/vote, words {_words}, query {_query}",
+        {
+            "feedback_short_per_vote": _short,
+            "feedback_per_vote": _sentence,
+            "feedback_lexical": _words,
+            "likes_query_weight": _query,
+        },
+    )
 
 
 def feedback_effect(
-    ranker: HybridRanker, embedded: Embedded, judged: JudgedSet, qids: Sequence[str]
+    embedder: Embedder, embedded: Embedded, judged: JudgedSet, qids: Sequence[str]
 ) -> dict[str, dict[str, float]]:
-    """nDCG@10 on the papers not voted on, with no votes, 3 likes, and 3 likes + 3 dislikes.
+    """nDCG@10 on the papers not voted on, with no votes, 3 likes, and 3 likes + 3 dislikes,
+    the feedback settings cross-validated over interests like the ranking's own.
 
     The likes are the first three relevant papers of paperboy's own ranking, the dislikes
     its first three irrelevant ones: what a person reading the digest would vote on. The
@@ -30,16 +59,43 @@ def feedback_effect(
         "\n== feedback: votes on paperboy's own first relevant / irrelevant papers, nDCG@10 "
         "on the other papers =="
     )
-    scores = feedback_scores(ranker, embedded, judged, qids)
+    indexes: dict[frozenset[str], CorpusIndex] = {}
+    grid = {
+        name: feedback_scores(HybridRanker(embedder, **overrides), embedded, judged, qids, indexes)  # type: ignore[arg-type]
+        for name, overrides in FEEDBACK_SETTINGS.items()
+    }
+    folds = fixed_folds(qids, 5)
+    units = [[f"{q}/{p}" for q in fold for p in PHRASINGS] for fold in folds]
+    # Chosen on the mean of the two kinds of votes: a setting that helps likes alone but
+    # turns on a channel once it also dislikes is no good.
+    cv = cross_validate(
+        {n: {u: (v[1] + v[2]) / 2 for u, v in scores.items()} for n, scores in grid.items()},
+        units,
+    )
+    print(f"{len(grid)} settings; per fold, the one chosen on the other four:")
+    for number, choice in enumerate(cv.chosen, start=1):
+        print(f"  fold {number}: {choice}")
+    print(
+        f"  chosen on all interests: {cv.best_overall}"
+        + (
+            " (the shipped defaults)"
+            if cv.best_overall == "shipped defaults"
+            else " — the shipped defaults differ: update HybridRanker's defaults"
+        )
+    )
+    fold_of = {u: i for i, fold in enumerate(units) for u in fold}
+    held_out = {u: grid[cv.chosen[fold_of[u]]][u] for u in fold_of}
     result: dict[str, dict[str, float]] = {}
     for phrasing in PHRASINGS:
-        plain, liked, both = ([scores[f"{q}/{phrasing}"][i] for q in qids] for i in range(3))
-        print(
-            f"{phrasing:6} no votes {np.mean(plain):.3f}  3 likes {np.mean(liked):.3f} "
-            f"({np.mean(liked) - np.mean(plain):+.3f}, p={paired_p_value(liked, plain):.3f})  "
-            f"3 likes + 3 dislikes {np.mean(both):.3f} ({np.mean(both) - np.mean(plain):+.3f}, "
-            f"p={paired_p_value(both, plain):.3f})"
-        )
+        for label, scores in (("cross-validated", held_out), (BEFORE, grid[BEFORE])):
+            plain, liked, both = ([scores[f"{q}/{phrasing}"][i] for q in qids] for i in range(3))
+            print(
+                f"{phrasing:6} {label[:36]:36} no votes {np.mean(plain):.3f}  3 likes "
+                f"{np.mean(liked):.3f} ({np.mean(liked) - np.mean(plain):+.3f}, "
+                f"p={paired_p_value(liked, plain):.3f})  3 likes + 3 dislikes {np.mean(both):.3f} "
+                f"({np.mean(both) - np.mean(plain):+.3f}, p={paired_p_value(both, plain):.3f})"
+            )
+        plain, liked, both = ([held_out[f"{q}/{phrasing}"][i] for q in qids] for i in range(3))
         result[phrasing] = {
             "none": float(np.mean(plain)),
             "likes": float(np.mean(liked)),

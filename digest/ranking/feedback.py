@@ -1,10 +1,16 @@
-"""Learning from 👍/👎: a per-channel logistic model on the stored paper embeddings.
+"""Learning from 👍/👎: a per-channel model of what the channel's votes say it wants.
 
-Positives are the papers the channel liked, negatives those it disliked plus the day's
-unseen candidates as a weak background class (a paper nobody reacted to is mildly less
-likely to be wanted). Newer votes weigh more. This is the approach that beat plain cosine
-similarity on real ratings in Scholar Inbox's published work. Without embeddings the model
-falls back to Rocchio on tf-idf vectors.
+Two views of a paper, as the interests' own ranking has: its meaning and its words.
+- Meaning: a logistic model on the stored paper embeddings. Positives are the papers the
+  channel liked, negatives those it disliked plus the day's unseen candidates as a weak
+  background class (a paper nobody reacted to is mildly less likely to be wanted). Newer
+  votes weigh more. This is the approach that beat plain cosine similarity on real ratings
+  in Scholar Inbox's published work.
+- Words: tf-idf cosine to the liked papers, less (a dislike's share of) that to the
+  disliked ones: Rocchio on the day's vocabulary, which catches the shared method names and
+  datasets that sentence embeddings blur. With 3 likes it lifted short interests by another
+  +0.03 nDCG@10 over the embeddings alone (`make eval`).
+Without embeddings the words alone decide.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from digest.ranking.embedding import paper_text
 from digest.ranking.index import CorpusIndex, Scores
 from digest.ranking.topk import zscore
 
-__all__ = ["DISLIKE_WEIGHT", "FeedbackModel"]
+__all__ = ["DISLIKE_WEIGHT", "FeedbackModel", "paper_vectors", "vote_weight"]
 
 _VOTE_DECAY = 0.97  # each older vote counts 3% less than the one after it
 # A dislike counts for 0.3 of a like: the papers people dislike are the near misses, close to
@@ -32,11 +38,17 @@ DISLIKE_WEIGHT = 0.3
 _L2 = 1.0
 
 
+def vote_weight(votes: float, per_vote: float, max_weight: float) -> float:
+    """How much the votes count next to an interest: ``per_vote`` each, at most
+    ``max_weight``."""
+    return min(max_weight, per_vote * votes)
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class FeedbackModel:
-    order: Scores  # the model's logit, z-scored over the day's papers
+    order: Scores  # the model's score, z-scored over the day's papers
     relevance: Scores  # absolute, in [0, 1]: similarity to the closest liked paper
-    weight: float  # how much the feedback counts next to the interests
+    votes: float  # likes, plus dislikes at their share: what the weight grows with
     nearest_liked: npt.NDArray[np.int64]
 
     @classmethod
@@ -46,20 +58,27 @@ class FeedbackModel:
         liked: Sequence[Paper],
         disliked: Sequence[Paper],
         *,
-        per_vote: float = 0.1,
-        max_weight: float = 0.5,
         dislike: float = DISLIKE_WEIGHT,
+        lexical: float = 0.5,
     ) -> FeedbackModel | None:
-        """``per_vote``: how much each vote moves the ranking towards the model (at most
-        ``max_weight``); ``dislike``: what a dislike counts for next to a like, in that weight
-        and as a training example."""
+        """``dislike``: what a dislike counts for next to a like, as a vote and as a
+        training example; ``lexical``: the words' share of the order, next to the
+        embeddings' model."""
         if not liked or not len(index):
             return None
         votes = len(liked) + dislike * len(disliked)
-        weight = min(max_weight, per_vote * votes)
         if index.vectors is None:
-            return cls._rocchio(index, liked, disliked, weight)
-        return cls._logistic(index, liked, disliked, weight, dislike)
+            return cls._rocchio(index, liked, disliked, votes)
+        model = cls._logistic(index, liked, disliked, votes, dislike)
+        if lexical <= 0:
+            return model
+        words = _word_similarity(index, liked, disliked, dislike)
+        return cls(
+            order=(1 - lexical) * model.order + lexical * zscore(words),
+            relevance=model.relevance,
+            votes=votes,
+            nearest_liked=model.nearest_liked,
+        )
 
     @classmethod
     def _logistic(
@@ -67,12 +86,12 @@ class FeedbackModel:
         index: CorpusIndex,
         liked: Sequence[Paper],
         disliked: Sequence[Paper],
-        weight: float,
+        votes: float,
         dislike: float = 1.0,
     ) -> FeedbackModel:
         assert index.vectors is not None
-        positives = _vectors(index, liked)
-        negatives = _vectors(index, disliked)
+        positives = paper_vectors(index, liked)
+        negatives = paper_vectors(index, disliked)
         # The model learns from what sets papers apart, not from what the whole day shares.
         every = index.distinctive_vectors()
         liked_keys = {p.key for p in liked}
@@ -98,13 +117,13 @@ class FeedbackModel:
         return cls(
             order=zscore(logits),
             relevance=np.clip((similarity.max(axis=1) - 0.1) / 0.5, 0.0, 1.0),
-            weight=weight,
+            votes=votes,
             nearest_liked=np.argmax(similarity, axis=1).astype(np.int64),
         )
 
     @classmethod
     def _rocchio(
-        cls, index: CorpusIndex, liked: Sequence[Paper], disliked: Sequence[Paper], weight: float
+        cls, index: CorpusIndex, liked: Sequence[Paper], disliked: Sequence[Paper], votes: float
     ) -> FeedbackModel:
         like = np.array([index.similarity_to(p) for p in liked])
         dislike = np.array([index.similarity_to(p) for p in disliked]) if disliked else None
@@ -112,12 +131,34 @@ class FeedbackModel:
         return cls(
             order=zscore(score),
             relevance=np.clip(like.max(axis=0), 0.0, 1.0),
-            weight=weight,
+            votes=votes,
             nearest_liked=np.argmax(like, axis=0).astype(np.int64),
         )
 
 
-def _vectors(index: CorpusIndex, papers: Sequence[Paper]) -> npt.NDArray[np.float32]:
+def _word_similarity(
+    index: CorpusIndex, liked: Sequence[Paper], disliked: Sequence[Paper], dislike: float
+) -> Scores:
+    """Mean tf-idf cosine of every paper to the liked papers, less ``dislike`` times that to
+    the disliked ones (over the day's vocabulary and rarities)."""
+
+    def mean_cosine(papers: Sequence[Paper]) -> Scores:
+        total = np.zeros(len(index))
+        for paper in papers:
+            row = index.rows.get(paper.key)
+            vector = index.tfidf[row] if row is not None else index.tfidf_vector(paper_text(paper))
+            total += np.asarray((index.tfidf @ vector.T).toarray()).ravel()
+        return total / max(len(papers), 1)
+
+    words = mean_cosine(liked)
+    if disliked and dislike:
+        words -= dislike * mean_cosine(disliked)
+    return words
+
+
+def paper_vectors(index: CorpusIndex, papers: Sequence[Paper]) -> npt.NDArray[np.float32]:
+    """The papers' vectors: the index's, or (voted papers are often from earlier days)
+    embedded once per day's index."""
     assert index.vectors is not None
     dim = index.vectors.shape[1]
     out = np.zeros((len(papers), dim), dtype=np.float32)
@@ -126,10 +167,15 @@ def _vectors(index: CorpusIndex, papers: Sequence[Paper]) -> npt.NDArray[np.floa
         row = index.rows.get(paper.key)
         if row is not None:
             out[i] = index.vectors[row]
+        elif (known := index.recall(("paper vector", paper.key))) is not None:
+            out[i] = known
         else:
             missing.append(i)
     if missing and index.embedder is not None:
-        out[missing] = index.embedder.embed([paper_text(papers[i]) for i in missing])
+        embedded = index.embedder.embed([paper_text(papers[i]) for i in missing])
+        for i, vector in zip(missing, embedded, strict=True):
+            out[i] = vector
+            index.remember(("paper vector", papers[i].key), vector)
     return out
 
 

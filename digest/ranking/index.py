@@ -210,6 +210,10 @@ class CorpusIndex:
             self._memo[key] = compute()
         return cast(T, self._memo[key])
 
+    def recall(self, key: tuple[object, ...]) -> Any:
+        """The value remembered or memoised under ``key``, or None."""
+        return self._memo.get(key)
+
     def remember(self, key: tuple[object, ...], value: T) -> None:
         """Stores a value computed ahead, for a later ``memo`` of the same key."""
         self._memo.setdefault(key, value)

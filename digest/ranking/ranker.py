@@ -23,8 +23,9 @@ import numpy.typing as npt
 from digest.errors import UsageError
 from digest.models import DigestItem, Interest, InterestKind, Paper
 from digest.ranking.embedding import Embedder
-from digest.ranking.feedback import DISLIKE_WEIGHT, FeedbackModel
+from digest.ranking.feedback import DISLIKE_WEIGHT, FeedbackModel, paper_vectors, vote_weight
 from digest.ranking.index import CorpusIndex, Scores
+from digest.ranking.likes import TopicLikes
 from digest.ranking.query import ParsedQuery, parse_query
 from digest.ranking.text import tokenize
 from digest.ranking.topk import best_per_column, best_with_ties, top, zscore
@@ -145,9 +146,12 @@ class HybridRanker:
         sentence_mix: float = 0.5,
         smoothing: float = 0.3,
         short_dense_weight: float | None = None,
-        feedback_per_vote: float = 0.1,
+        feedback_per_vote: float = 0.0,
+        feedback_short_per_vote: float = 0.2,
         feedback_max: float = 0.5,
         feedback_dislike: float = DISLIKE_WEIGHT,
+        feedback_lexical: float = 0.5,
+        likes_query_weight: float = 1.0,
     ) -> None:
         self.embedder = embedder
         self.name = f"hybrid:{embedder.name}" if embedder else "lexical"
@@ -160,7 +164,10 @@ class HybridRanker:
         self.short_dense_weight = short_dense_weight
         self.feedback_per_vote = feedback_per_vote
         self.feedback_max = feedback_max
+        self.feedback_short_per_vote = feedback_short_per_vote
         self.feedback_dislike = feedback_dislike
+        self.feedback_lexical = feedback_lexical
+        self.likes_query_weight = likes_query_weight
         self._query_vectors: dict[str, npt.NDArray[np.float32]] = {}
 
     def index(
@@ -205,8 +212,9 @@ class HybridRanker:
             return []
         excluded = self._excluded(index, profile)
         max_weight = max((i.weight for i in profile.interests), default=1.0) or 1.0
+        likes = self._likes_per_topic(index, profile)
         per_interest = [
-            (interest, self._cached_interest_scores(index, interest, profile))
+            (interest, self._cached_interest_scores(index, interest, profile, likes.get(interest)))
             for interest in profile.interests
             if interest.kind != InterestKind.EXCLUSION
         ]
@@ -214,9 +222,8 @@ class HybridRanker:
             index,
             profile.liked,
             profile.disliked,
-            per_vote=self.feedback_per_vote,
-            max_weight=self.feedback_max,
             dislike=self.feedback_dislike,
+            lexical=self.feedback_lexical,
         )
         priors = profile.priors
         bonus = index.prior_bonus(
@@ -233,7 +240,8 @@ class HybridRanker:
             base = np.where(np.isfinite(total), total, np.nan)
             floor = np.nanmin(base) if np.isfinite(base).any() else 0.0
             base = np.where(np.isfinite(total), total, floor)
-            total = (1 - feedback.weight) * base + feedback.weight * feedback.order
+            weight = self._feedback_weights(per_interest, best_of(np.arange(len(rows))), feedback)
+            total = (1 - weight) * base + weight * feedback.order[rows]
             relevance = np.maximum(relevance, feedback.relevance)
             resembles = feedback.nearest_liked
         total = total + bonus[rows]
@@ -269,6 +277,32 @@ class HybridRanker:
             )
         items.sort(key=lambda item: (-item.score, -(item.relevance or 0.0), item.paper.key))
         return items if keep_per_interest else items[:limit]
+
+    def _feedback_weights(
+        self,
+        per_interest: Sequence[tuple[Interest, _InterestScores | None]],
+        winners: npt.NDArray[np.int64],
+        feedback: FeedbackModel,
+    ) -> Scores:
+        """How much the votes count for each paper, by the interest it matches best: more
+        next to a short interest (a few words say less about what is wanted than the votes
+        do) than next to a sentence. A paper no interest matches takes the largest."""
+        weights = np.array(
+            [
+                vote_weight(feedback.votes, self._per_vote_for(interest), self.feedback_max)
+                for interest, _ in per_interest
+            ]
+            or [0.0]
+        )
+        largest = float(weights.max())
+        return np.where(winners >= 0, weights[np.maximum(winners, 0)], largest)
+
+    def _per_vote_for(self, interest: Interest) -> float:
+        """A sentence-long topic takes the votes less to heart than a short one (or than an
+        author, a category or a seed, which say little about the topic)."""
+        parsed = _parse(interest.text) if interest.kind == InterestKind.QUERY else None
+        sentence = parsed is not None and len(tokenize(parsed.text)) > SHORT_QUERY_WORDS
+        return self.feedback_per_vote if sentence else self.feedback_short_per_vote
 
     @staticmethod
     def _best_per_interest(
@@ -367,19 +401,59 @@ class HybridRanker:
         return excluded
 
     def _cached_interest_scores(
-        self, index: CorpusIndex, interest: Interest, profile: ChannelProfile
+        self,
+        index: CorpusIndex,
+        interest: Interest,
+        profile: ChannelProfile,
+        likes: TopicLikes | None = None,
     ) -> _InterestScores | None:
         """Interests are shared between channels (many groups follow "RLHF"): an interest's
-        scores are computed once per day's index. Seeds depend on the profile: not cached."""
+        scores are computed once per day's index (with a channel's likes, once per set of
+        likes). Seeds depend on the profile: not cached."""
         if interest.kind == InterestKind.SEED or "like:" in interest.text:
-            return self._interest_scores(index, interest, profile)
+            return self._interest_scores(index, interest, profile, likes)
         return index.memo(
-            ("interest", self.name, interest.kind, interest.text),
-            lambda: self._interest_scores(index, interest, profile),
+            ("interest", self.name, interest.kind, interest.text, *self._likes_key(likes)),
+            lambda: self._interest_scores(index, interest, profile, likes),
         )
 
+    def _likes_per_topic(
+        self, index: CorpusIndex, profile: ChannelProfile
+    ) -> dict[Interest, TopicLikes]:
+        """Each liked paper goes to the topic interest it resembles most (a channel's only
+        topic takes them all): what that interest's query learns from."""
+        if not profile.liked or not self.likes_query_weight or index.vectors is None:
+            return {}
+        topics = [
+            (interest, parsed.text)
+            for interest in profile.interests
+            if interest.kind == InterestKind.QUERY
+            and (parsed := _parse(interest.text)) is not None
+            and parsed.text
+        ]
+        if not topics:
+            return {}
+        liked = list(profile.liked)
+        vectors = paper_vectors(index, liked)
+        owner = np.zeros(len(liked), dtype=np.int64)
+        if len(topics) > 1 and self.embedder is not None:
+            queries = np.vstack(
+                [self.embed_query(expanded_query(t, index.acronyms)) for _, t in topics]
+            )
+            owner = np.argmax(vectors @ queries.T, axis=1)
+        found = {}
+        for position, (interest, _) in enumerate(topics):
+            mine = np.flatnonzero(owner == position)
+            if len(mine):
+                found[interest] = TopicLikes.of([liked[i] for i in mine], vectors[mine])
+        return found
+
     def _interest_scores(
-        self, index: CorpusIndex, interest: Interest, profile: ChannelProfile
+        self,
+        index: CorpusIndex,
+        interest: Interest,
+        profile: ChannelProfile,
+        likes: TopicLikes | None = None,
     ) -> _InterestScores | None:
         papers = index.papers
         if interest.kind == InterestKind.AUTHOR:
@@ -408,7 +482,7 @@ class HybridRanker:
         seeds = [seed for i in parsed.seeds if (seed := profile.seeds.get(i)) is not None]
         label, verb = f"“{interest.text}”", "matches"
         if parsed.text:
-            order, relevance = self._topic_scores(index, parsed.text)
+            order, relevance = self._topic_scores(index, parsed.text, likes)
         elif parsed.seeds:  # "more like this" alone: only what resembles a seed matches
             if not seeds:
                 return None  # a paper paperboy does not know: nothing to resemble
@@ -470,15 +544,27 @@ class HybridRanker:
     def _topic_key(self, text: str) -> tuple[object, ...]:
         return ("topic", self.name, text)
 
-    def _topic_scores(self, index: CorpusIndex, text: str) -> tuple[Scores, Scores]:
-        """(order in z units, absolute relevance) of every paper for a topic query."""
-        return index.memo(self._topic_key(text), lambda: self._topic_scores_many(index, [text])[0])
+    def _likes_key(self, likes: TopicLikes | None) -> tuple[object, ...]:
+        """What of a channel's likes (and how they are used) an interest's scores depend on."""
+        if likes is None:
+            return ()
+        return (likes.keys, self.likes_query_weight)
+
+    def _topic_scores(
+        self, index: CorpusIndex, text: str, likes: TopicLikes | None = None
+    ) -> tuple[Scores, Scores]:
+        """(order in z units, absolute relevance) of every paper for a topic query, learning
+        from the papers liked for it."""
+        key = (*self._topic_key(text), *self._likes_key(likes))
+        return index.memo(key, lambda: self._topic_scores_many(index, [text], likes)[0])
 
     def _topic_scores_many(
-        self, index: CorpusIndex, texts: Sequence[str]
+        self, index: CorpusIndex, texts: Sequence[str], likes: TopicLikes | None = None
     ) -> list[tuple[Scores, Scores]]:
         """``_topic_scores`` of several queries: the products over every paper are batched,
-        the rest (per query) is the same arithmetic column by column."""
+        the rest (per query) is the same arithmetic column by column. ``likes`` (the same
+        for every query) move the queries: their vector towards the liked papers' and their
+        words joined by the words those papers share."""
         # Papers x queries matrices are kept in column-major order: every step below works
         # per query (z-scores, best candidates, copies out), so each column is contiguous.
         lexical = np.array(
@@ -504,12 +590,18 @@ class HybridRanker:
         lexical_z = zscore(lexical)
         fused = a * zscore(semantic) + (1 - a) * lexical_z
         queries = originals
-        if self.prf_depth:
-            # Rocchio pseudo-relevance feedback: move each query towards its best matches, so
-            # a two-word interest borrows the vocabulary of the papers it clearly means.
-            k = min(self.prf_depth, len(index))
-            feedback_rows = best_per_column(fused, k)  # (k, queries)
-            refined = originals + self.prf_weight * index.vectors[feedback_rows].mean(axis=0)
+        liked = likes.centroid if likes is not None else None
+        if self.prf_depth or (liked is not None and self.likes_query_weight):
+            # Rocchio feedback: move each query towards its best matches (pseudo-relevance),
+            # so a two-word interest borrows the vocabulary of the papers it clearly means,
+            # and towards the papers liked for it (relevance feedback, a surer signal).
+            refined = originals.copy()
+            if self.prf_depth:
+                k = min(self.prf_depth, len(index))
+                feedback_rows = best_per_column(fused, k)  # (k, queries)
+                refined += self.prf_weight * index.vectors[feedback_rows].mean(axis=0)
+            if liked is not None:
+                refined += self.likes_query_weight * liked
             norms = np.linalg.norm(refined, axis=1, keepdims=True)
             queries = (refined / np.where(norms > 0, norms, 1.0)).astype(np.float32)
             semantic = np.asfortranarray(index.cosines(queries, distinctive=True))

@@ -10,7 +10,7 @@ import pytest
 
 from digest.models import Interest, InterestKind, Paper
 from digest.ranking.embedding import HashingEmbedder, load_embedder
-from digest.ranking.feedback import FeedbackModel
+from digest.ranking.feedback import FeedbackModel, vote_weight
 from digest.ranking.index import CorpusIndex, split_sentences
 from digest.ranking.ranker import ChannelProfile, HybridRanker, Priors
 from digest.ranking.selection import select
@@ -96,10 +96,66 @@ def test_feedback_model_learns_from_likes() -> None:
     assert model is not None
     assert model.order[0] == max(model.order)
     assert model.order[4] == min(model.order)
-    # A like counts 0.1, a dislike 0.3 of that (dislikes are near misses, see feedback.py).
-    assert model.weight == pytest.approx(0.1 + 0.1 * 0.3)
-    assert FeedbackModel.train(index, liked, [PAPERS[4]], dislike=1.0).weight == 0.2  # type: ignore[union-attr]
+    # A like is a vote, a dislike 0.3 of one (dislikes are near misses, see feedback.py).
+    assert model.votes == pytest.approx(1.3)
+    assert FeedbackModel.train(index, liked, [PAPERS[4]], dislike=1.0).votes == 2  # type: ignore[union-attr]
     assert FeedbackModel.train(index, [], []) is None
+    assert vote_weight(3, 0.15, 0.5) == pytest.approx(0.45)
+    assert vote_weight(10, 0.15, 0.5) == 0.5
+
+
+def test_feedback_reads_the_words_liked_papers_share() -> None:
+    """Two papers alike to the embedding but only one naming the liked paper's method: the
+    words' part of the model puts that one first."""
+    papers = [
+        Paper(uid="named", title="Scaling CQL-Lagrangian critics", abstract="Offline control."),
+        Paper(uid="other", title="Scaling conservative critics", abstract="Offline control."),
+        *PAPERS[1:],
+    ]
+    index = CorpusIndex(papers, embedder=HashingEmbedder())
+    liked = [Paper(uid="l", title="CQL-Lagrangian for robots", abstract="Safe offline control.")]
+    words = FeedbackModel.train(index, liked, [], lexical=1.0)
+    assert words is not None and words.order[0] > words.order[1]
+
+
+def test_votes_count_more_next_to_a_short_interest(minilm: object) -> None:
+    """With votes worth nothing next to a sentence, a sentence interest's scores ignore
+    them, while a short interest's follow them: the liked paper's neighbour rises."""
+    ranker = HybridRanker(minilm, feedback_per_vote=0.0, likes_query_weight=0.0)  # type: ignore[arg-type]
+    liked = (Paper(uid="l", title="Protein folding with language models", abstract="Structures."),)
+    for text, moves in (
+        ("learning", True),
+        ("methods that learn from data for prediction and control", False),
+    ):
+        interests = (query(text),)
+        plain = {
+            i.paper.key: i.score for i in ranker.score(PAPERS, ChannelProfile(interests=interests))
+        }
+        voted = {
+            i.paper.key: i.score
+            for i in ranker.score(PAPERS, ChannelProfile(interests=interests, liked=liked))
+        }
+        if moves:
+            assert voted["protein"] > plain["protein"], text
+        else:
+            assert voted == plain, text
+
+
+def test_a_like_teaches_the_interest_it_matches(minilm: object) -> None:
+    """A liked protein paper moves the channel's protein interest, not its RL one (votes'
+    own model switched off: only the interests' queries learn)."""
+    ranker = HybridRanker(minilm, feedback_per_vote=0.0, feedback_short_per_vote=0.0)  # type: ignore[arg-type]
+    interests = (query("offline reinforcement learning"), query("protein structure"))
+    liked = (Paper(uid="l", title="Folding proteins from sequences", abstract="Structure."),)
+    plain = {
+        i.paper.key: i.score for i in ranker.score(PAPERS, ChannelProfile(interests=interests))
+    }
+    voted = {
+        i.paper.key: i.score
+        for i in ranker.score(PAPERS, ChannelProfile(interests=interests, liked=liked))
+    }
+    assert voted["rl"] == plain["rl"]
+    assert voted["protein"] != plain["protein"]
 
 
 def test_likes_lift_similar_papers_in_the_ranking(minilm: object) -> None:
