@@ -4,8 +4,10 @@ Per interest, a lexical score (normalised BM25 over title and abstract, acronyms
 both ways) and a dense score (cosine of sentence embeddings, the query refined once by
 pseudo-relevance feedback) are fused on an absolute scale, so one threshold means the same
 on a busy day and a quiet one. A channel's score for a paper is its best-matching interest,
-weighted; votes train a per-channel logistic model on the stored embeddings. Without an
-embedding model the same code ranks lexically.
+weighted. Votes move each interest's query towards the papers liked for it, and train a
+per-channel model on the papers' embeddings and words that counts more next to a short
+interest than a sentence (see ``feedback``). Without an embedding model the same code ranks
+lexically.
 """
 
 from __future__ import annotations
